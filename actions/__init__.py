@@ -1,0 +1,1 @@
+"""Custom actions for the Rasa assistant (rasa-sdk); thin layers over bot's domain services."""

@@ -1,0 +1,1 @@
+"""Nordlicht customer-service gateway, domain services and database layer."""

@@ -1,0 +1,80 @@
+"""ASGI application: wires settings, database, Rasa client and channels together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from bot.channels.rest import create_rest_channel
+from bot.db.engine import make_engine, make_session_factory
+from bot.health import action_server_health, database_health, rasa_health
+from bot.language import LanguageDetector
+from bot.rasa_client import RasaClient
+from bot.replies import GatewayReplies
+from bot.router import Router
+from bot.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    """The gateway; engines and clients are created at start-up, not at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        sessions = make_session_factory(engine)
+        timeout = httpx.Timeout(settings.rasa_timeout_seconds, connect=5.0)
+        async with httpx.AsyncClient(timeout=timeout) as http:
+            rasa = RasaClient(
+                http, base_url=settings.rasa_url, token=settings.rasa_token.get_secret_value()
+            )
+            app.state.sessions = sessions
+            app.state.http = http
+            app.state.rasa = rasa
+            app.state.router = Router(
+                sessions=sessions,
+                rasa=rasa,
+                detector=LanguageDetector.from_nlu_dir(settings.nlu_data_dir),
+                replies=GatewayReplies.from_domain(settings.domain_path),
+                default_language=settings.default_language,
+            )
+            logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)
+            yield
+        engine.dispose()
+
+    app = FastAPI(title="Nordlicht assistant gateway", lifespan=lifespan)
+    token = settings.rest_api_token.get_secret_value() if settings.rest_api_token else None
+    app.include_router(create_rest_channel(api_token=token))
+
+    @app.get("/health")
+    async def health(request: Request) -> JSONResponse:
+        """200 only when Rasa has a model, the action server runs and the database answers."""
+        state = request.app.state
+        rasa, actions, database = await asyncio.gather(
+            rasa_health(state.rasa),
+            action_server_health(state.http, settings.action_server_url),
+            database_health(state.sessions),
+        )
+        ready = rasa.ready and actions.ready and database.ready
+        body = {
+            "status": "ok" if ready else "unavailable",
+            "rasa": rasa.as_dict(),
+            "action_server": actions.as_dict(),
+            "database": database.as_dict(),
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/", include_in_schema=False)
+    async def demo_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    return app

@@ -1,0 +1,1 @@
+"""Channel adapters: each parses and verifies its inbound side and renders its outbound side."""

@@ -1,0 +1,82 @@
+"""REST channel with the request and response shape of Rasa's own REST channel.
+
+`POST /webhooks/rest/webhook` takes `{"sender", "message", "metadata"}` and answers
+synchronously with a list of `{"recipient_id", "text", "buttons", "image", "custom"}`.
+With REST_API_TOKEN set it needs `Authorization: Bearer <token>`; without one it
+serves clients on this machine only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.messages import Inbound
+from bot.router import Router
+
+CHANNEL = "rest"
+
+
+class RestMessage(BaseModel):
+    sender: str = Field(min_length=1, max_length=150)
+    message: str = Field(max_length=4096)
+    metadata: dict[str, Any] | None = None
+
+
+def create_rest_channel(*, api_token: str | None) -> APIRouter:
+    """The REST channel's routes; the app wires the router into `app.state.router`."""
+    routes = APIRouter()
+
+    @routes.post("/webhooks/rest/webhook")
+    async def receive(request: Request) -> list[dict[str, Any]]:
+        _authorise(request, api_token)
+        message = await _parse(request)
+        router: Router = request.app.state.router
+        metadata = message.metadata or {}
+        provider_id = metadata.get("message_id")
+        replies = await router.handle(
+            Inbound(
+                channel=CHANNEL,
+                sender_id=f"{CHANNEL}:{message.sender}",
+                text=message.message,
+                provider_message_id=str(provider_id) if provider_id is not None else None,
+                metadata=metadata,
+            )
+        )
+        return [{**reply.to_rasa(), "recipient_id": message.sender} for reply in replies]
+
+    return routes
+
+
+def _authorise(request: Request, api_token: str | None) -> None:
+    if api_token is None:
+        host = request.client.host if request.client else ""
+        if not _is_loopback(host):
+            raise HTTPException(
+                403, "the REST channel serves this machine only (set REST_API_TOKEN)"
+            )
+        return
+    scheme, _, supplied = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not supplied:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(supplied.encode(), api_token.encode()):
+        raise HTTPException(403, "invalid bearer token")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _parse(request: Request) -> RestMessage:
+    try:
+        return RestMessage.model_validate(json.loads(await request.body()))
+    except (ValueError, ValidationError) as error:
+        raise HTTPException(400, f"malformed message: {error}") from error

@@ -1,0 +1,167 @@
+"""Command line for running, preparing and inspecting the assistant (`python -m bot --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.settings import DatabaseSettings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+logger = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for chatty in ("httpx", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    command: Callable[[argparse.Namespace], int] = args.command
+    return command(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="start Rasa, the action server and the gateway").set_defaults(
+        command=_run
+    )
+    commands.add_parser("serve", help="start the gateway only").set_defaults(command=_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(command=_db_upgrade)
+    db.add_parser(
+        "prepare", help="apply migrations and load the demo data into a new database"
+    ).set_defaults(command=_db_prepare)
+    revision = db.add_parser("revision", help="write a migration from the model changes")
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(command=_db_revision)
+
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(required=True)
+    demo.add_parser(
+        "reset", help="replace all business data with the demo data (conversations included)"
+    ).set_defaults(command=_demo_reset)
+
+    model = commands.add_parser("model", help="Rasa model").add_subparsers(required=True)
+    model.add_parser("train", help="train if data/, domain or config changed").set_defaults(
+        command=_model_train
+    )
+    model.add_parser("path", help="print the current model's path").set_defaults(
+        command=_model_path
+    )
+    return parser
+
+
+def _run(_: argparse.Namespace) -> int:
+    from bot.stack import run_stack
+
+    return run_stack(PROJECT_DIR)
+
+
+def _serve(_: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.settings import GatewaySettings
+
+    settings = GatewaySettings()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+    )
+    return 0
+
+
+def _db_upgrade(_: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    url = DatabaseSettings().effective_database_url
+    upgrade(url)
+    logger.info("Database schema is up to date")
+    return 0
+
+
+def _db_prepare(args: argparse.Namespace) -> int:
+    from bot.demo import seed
+
+    _db_upgrade(args)
+    with _session() as session:
+        if seed.is_empty(session):
+            seed.reset(session, data=seed.read_demo_file(_demo_file()), today=_today())
+            logger.info("New database: loaded the demo data (Nordlicht Home & Style)")
+        else:
+            logger.info("Database already holds data; left it as it is")
+    return 0
+
+
+def _db_revision(args: argparse.Namespace) -> int:
+    from bot.db.migrate import new_revision
+
+    new_revision(DatabaseSettings().effective_database_url, args.message)
+    return 0
+
+
+def _demo_reset(args: argparse.Namespace) -> int:
+    from bot.demo import seed
+
+    _db_upgrade(args)
+    with _session() as session:
+        seed.reset(session, data=seed.read_demo_file(_demo_file()), today=_today())
+    logger.info("Demo data restored (customers, points, conversations) as of %s", _today())
+    return 0
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One committed unit of work on the configured database."""
+    from bot.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(DatabaseSettings().effective_database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _today() -> dt.date:
+    """The business day in the shop's time zone (TIME_ZONE, default Europe/Berlin)."""
+    return dt.datetime.now(ZoneInfo(os.environ.get("TIME_ZONE", "Europe/Berlin"))).date()
+
+
+def _demo_file() -> Path:
+    from bot.demo.seed import DEFAULT_DEMO_FILE
+
+    return Path(os.environ.get("DEMO_DATA_FILE", DEFAULT_DEMO_FILE))
+
+
+def _model_train(_: argparse.Namespace) -> int:
+    from bot.model import train_if_changed
+
+    train_if_changed(PROJECT_DIR, rasa_bin=PROJECT_DIR / ".venv-rasa" / "bin" / "rasa")
+    return 0
+
+
+def _model_path(_: argparse.Namespace) -> int:
+    from bot.model import model_path
+
+    print(model_path(PROJECT_DIR))
+    return 0

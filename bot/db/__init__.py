@@ -1,0 +1,1 @@
+"""Business database: ORM models, engine wiring, migrations and queries."""

@@ -1,0 +1,85 @@
+"""Queries on conversations and their message log; callers own the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.orm import Conversation, Message
+
+
+def get_or_create_conversation(
+    session: Session, *, channel: str, sender_id: str, language: str
+) -> Conversation:
+    """The sender's conversation, created in `language` on first contact."""
+    conversation = session.scalar(select(Conversation).where(Conversation.sender_id == sender_id))
+    if conversation is None:
+        conversation = Conversation(channel=channel, sender_id=sender_id, language=language)
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def find_inbound(
+    session: Session, *, conversation_id: int, provider_message_id: str
+) -> Message | None:
+    """A customer message already stored under the provider's id (a retry)."""
+    return session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "in",
+            Message.provider_message_id == provider_message_id,
+        )
+    )
+
+
+def add_inbound(
+    session: Session, *, conversation: Conversation, text: str, provider_message_id: str | None
+) -> Message:
+    """Store a customer message as received (not yet answered)."""
+    message = Message(
+        conversation_id=conversation.id,
+        direction="in",
+        author="customer",
+        text=text,
+        payload={},
+        provider_message_id=provider_message_id,
+        status="received",
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def add_reply(
+    session: Session,
+    *,
+    inbound: Message,
+    author: str,
+    text: str,
+    payload: dict[str, Any],
+) -> Message:
+    """Store one reply to a customer message."""
+    reply = Message(
+        conversation_id=inbound.conversation_id,
+        direction="out",
+        author=author,
+        text=text,
+        payload=payload,
+        status="sent",
+        reply_to_id=inbound.id,
+    )
+    session.add(reply)
+    session.flush()
+    return reply
+
+
+def replies_to(session: Session, *, message_id: int) -> list[Message]:
+    """The replies stored for one customer message, in order."""
+    return list(
+        session.scalars(
+            select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
+        )
+    )

@@ -1,0 +1,150 @@
+"""SQLAlchemy 2 models of the business database (loyalty and conversations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now, so stored times compare the same on SQLite and PostgreSQL."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class LoyaltyProgramme(Base):
+    """The programme's rules; one row, replaced with the shop's own values."""
+
+    __tablename__ = "loyalty_programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    welcome_bonus: Mapped[int]
+    points_per_euro: Mapped[int]
+    points_validity_months: Mapped[int]
+    tier_window_months: Mapped[int]
+    voucher_validity_days: Mapped[int]
+
+
+class Tier(Base):
+    __tablename__ = "tiers"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name_de: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(50))
+    min_points: Mapped[int] = mapped_column(unique=True)
+    birthday_bonus: Mapped[int]
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    points: Mapped[int] = mapped_column(unique=True)
+    voucher_value_cents: Mapped[int]
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_number: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    postcode: Mapped[str] = mapped_column(String(10))
+    mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(2))
+    marketing_consent: Mapped[bool]
+    joined_on: Mapped[dt.date] = mapped_column(Date)
+
+    transactions: Mapped[list[PointTransaction]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="PointTransaction.id"
+    )
+
+
+class PointTransaction(Base):
+    """One booking on a loyalty account: positive for earned, negative for spent or expired."""
+
+    __tablename__ = "point_transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    points: Mapped[int] = mapped_column(Integer)
+    booked_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="transactions")
+
+
+class Conversation(Base):
+    """One customer's thread on one channel; the gateway's unit of ordering."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    sender_id: Mapped[str] = mapped_column(String(200), unique=True)
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+
+class Message(Base):
+    """Every message in and out, stored before it is forwarded or sent."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "direction", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))
+    author: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")

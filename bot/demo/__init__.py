@@ -1,0 +1,1 @@
+"""Demo business data (Nordlicht Home & Style) and the reset that restores it."""

@@ -1,0 +1,60 @@
+"""Readiness of the pieces a customer's message passes through."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.rasa_client import RasaClient
+
+
+@dataclass(frozen=True)
+class Component:
+    ready: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ready": self.ready, "detail": self.detail}
+
+
+async def rasa_health(rasa: RasaClient) -> Component:
+    """Ready once Rasa answers /status with a loaded model."""
+    try:
+        status = await rasa.status()
+    except (httpx.HTTPError, ValueError) as error:
+        return Component(False, f"Rasa server not reachable: {type(error).__name__}")
+    model = status.get("model_file")
+    if not model:
+        return Component(False, "Rasa is up but has no model loaded")
+    return Component(True, f"model {model} loaded")
+
+
+async def action_server_health(http: httpx.AsyncClient, base_url: str) -> Component:
+    """Ready when the action server's /health says ok."""
+    try:
+        response = await http.get(f"{base_url.rstrip('/')}/health", timeout=5.0)
+        response.raise_for_status()
+        ok = response.json().get("status") == "ok"
+    except (httpx.HTTPError, ValueError) as error:
+        return Component(False, f"action server not reachable: {type(error).__name__}")
+    return Component(ok, "running" if ok else f"unexpected answer: {response.text[:100]}")
+
+
+async def database_health(sessions: sessionmaker[Session]) -> Component:
+    """Ready when a trivial query succeeds."""
+
+    def ping() -> None:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.to_thread(ping)
+    except (SQLAlchemyError, OSError) as error:
+        return Component(False, f"database not reachable: {type(error).__name__}")
+    return Component(True, "reachable")

@@ -1,0 +1,61 @@
+"""Channel-neutral message types passed between channels and the router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A customer's message as a channel received it."""
+
+    channel: str
+    sender_id: str
+    text: str
+    provider_message_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A reply for one recipient, in the shape of Rasa's REST channel output."""
+
+    recipient_id: str
+    text: str | None = None
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+
+    @classmethod
+    def from_rasa(cls, data: dict[str, Any]) -> Outbound:
+        """Parse one element of a Rasa REST channel response."""
+        return cls(
+            recipient_id=str(data.get("recipient_id", "")),
+            text=data.get("text"),
+            buttons=tuple(
+                Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+                for b in data.get("buttons") or ()
+            ),
+            image=data.get("image"),
+            custom=data.get("custom"),
+        )
+
+    def to_rasa(self) -> dict[str, Any]:
+        """The REST channel's JSON shape; absent parts are left out, as Rasa does."""
+        data: dict[str, Any] = {"recipient_id": self.recipient_id}
+        if self.text is not None:
+            data["text"] = self.text
+        if self.buttons:
+            data["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        if self.image is not None:
+            data["image"] = self.image
+        if self.custom is not None:
+            data["custom"] = self.custom
+        return data

@@ -1,0 +1,88 @@
+"""Which trained model belongs to the current data, and training it when there is none.
+
+A model is named after a fingerprint of config.yml, the domain and data/, so an
+unchanged project reuses its model and a changed one trains exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import time
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+MODEL_PREFIX = "nordlicht-"
+KEEP_MODELS = 3
+
+
+class TrainingFailedError(RuntimeError):
+    """`rasa train` exited with an error."""
+
+
+def training_inputs(project: Path) -> list[Path]:
+    """Every file that changes what `rasa train` produces."""
+    domain = project / "domain"
+    files = [project / "config.yml"]
+    files += sorted(domain.rglob("*.yml")) if domain.is_dir() else [project / "domain.yml"]
+    files += sorted((project / "data").rglob("*.yml"))
+    return files
+
+
+def fingerprint(project: Path) -> str:
+    """Short hash over the names and contents of the training inputs."""
+    digest = hashlib.sha256()
+    for file in training_inputs(project):
+        digest.update(file.relative_to(project).as_posix().encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def model_path(project: Path) -> Path:
+    """Where the model for the project's current data lives (whether or not it exists)."""
+    return project / "models" / f"{MODEL_PREFIX}{fingerprint(project)}.tar.gz"
+
+
+def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
+    """Return the current model, training it first if the data changed since the last one."""
+    path = model_path(project)
+    if path.exists():
+        logger.info("Model is up to date with data/, domain and config: reusing %s", path.name)
+        return path
+    logger.info("Training a new model %s (data/, domain or config changed) ...", path.name)
+    started = time.monotonic()
+    command = [
+        str(rasa_bin),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain" if (project / "domain").is_dir() else "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        "models",
+        "--fixed-model-name",
+        path.name.removesuffix(".tar.gz"),
+    ]
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(command, cwd=project, env=env, check=False)
+    if result.returncode != 0 or not path.exists():
+        raise TrainingFailedError(f"rasa train failed with exit code {result.returncode}")
+    logger.info("Trained %s in %.0f s", path.name, time.monotonic() - started)
+    _prune_old_models(project / "models", keep=path)
+    return path
+
+
+def _prune_old_models(models: Path, *, keep: Path) -> None:
+    old = sorted(
+        (p for p in models.glob(f"{MODEL_PREFIX}*.tar.gz") if p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for stale in old[KEEP_MODELS - 1 :]:
+        stale.unlink()
+        logger.info("Removed old model %s", stale.name)

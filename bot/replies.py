@@ -1,0 +1,58 @@
+"""The gateway's own replies (e.g. the apology when the assistant is down), read from the domain.
+
+Texts stay in the Rasa domain beside every other response, with the same
+per-language conditional variations, so staff edit them in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class MissingReplyError(LookupError):
+    """The domain lacks a response the gateway needs."""
+
+
+class GatewayReplies:
+    def __init__(self, responses: Mapping[str, list[dict[str, Any]]]) -> None:
+        self._responses = responses
+
+    @classmethod
+    def from_domain(cls, path: Path) -> GatewayReplies:
+        """Read every `responses:` block of a domain file or of a domain folder."""
+        files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
+        responses: dict[str, list[dict[str, Any]]] = {}
+        for file in files:
+            content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            responses.update(content.get("responses") or {})
+        return cls(responses)
+
+    def require(self, *names: str) -> None:
+        """Fail at start-up, by name, when a response the gateway uses is missing."""
+        missing = [name for name in names if name not in self._responses]
+        if missing:
+            raise MissingReplyError(f"responses missing from the domain: {', '.join(missing)}")
+
+    def text(self, name: str, *, language: str) -> str:
+        """The variation for the language, else the unconditional (default-language) one."""
+        variations = self._responses.get(name)
+        if not variations:
+            raise MissingReplyError(name)
+        for variation in variations:
+            if _language_of(variation) == language:
+                return str(variation["text"])
+        for variation in variations:
+            if _language_of(variation) is None:
+                return str(variation["text"])
+        return str(variations[0]["text"])
+
+
+def _language_of(variation: Mapping[str, Any]) -> str | None:
+    for condition in variation.get("condition") or ():
+        if condition.get("type") == "slot" and condition.get("name") == "language":
+            return str(condition.get("value"))
+    return None

@@ -1,0 +1,51 @@
+"""Process configuration read from the environment, with documented defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the business database lives; shared by the gateway, actions and CLI."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    data_dir: Path = Path("var")
+    """DATA_DIR: folder for the embedded SQLite databases and logs."""
+    database_url: str | None = None
+    """DATABASE_URL: SQLAlchemy URL of the business database; SQLite in DATA_DIR when unset."""
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL, or the embedded SQLite file under DATA_DIR."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'nordlicht.sqlite'}"
+
+
+class GatewaySettings(DatabaseSettings):
+    """Everything the gateway (bot/app.py) needs; RASA_TOKEN is required."""
+
+    host: str = "127.0.0.1"
+    """HOST: interface the gateway listens on."""
+    port: int = 8000
+    """PORT: the gateway's port."""
+    rasa_url: str = "http://127.0.0.1:5005"
+    """RASA_URL: base URL of the Rasa server."""
+    rasa_token: SecretStr
+    """RASA_TOKEN: token of Rasa's HTTP API (the server is started with --auth-token)."""
+    rasa_timeout_seconds: float = 30.0
+    """RASA_TIMEOUT_SECONDS: how long one message may take before the customer gets an apology."""
+    action_server_url: str = "http://127.0.0.1:5055"
+    """ACTION_SERVER_URL: base URL of the action server (for /health)."""
+    rest_api_token: SecretStr | None = None
+    """REST_API_TOKEN: bearer token for the REST channel; unset means loopback clients only."""
+    domain_path: Path = Path("domain.yml")
+    """DOMAIN_PATH: Rasa domain file or folder, for the gateway's own replies (apologies)."""
+    nlu_data_dir: Path = Path("data/nlu")
+    """NLU_DATA_DIR: per-language NLU data (de/, en/) the language detector learns from."""
+    default_language: str = "de"
+    """DEFAULT_LANGUAGE: language of a new conversation until the customer writes otherwise."""

@@ -1,0 +1,279 @@
+"""Runs the whole assistant in one terminal: action server, Rasa server and gateway.
+
+Each process's output is prefixed with its name. A process that dies is
+restarted after a pause (the others keep serving; the gateway apologises to
+customers meanwhile). Ctrl-C or SIGTERM stops all three, gateway first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+
+from bot.model import model_path
+from bot.settings import DatabaseSettings
+
+logger = logging.getLogger("stack")
+
+COLOURS = {"actions": "\033[35m", "rasa": "\033[34m", "gateway": "\033[32m"}
+RESET = "\033[0m"
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+class StackSettings(DatabaseSettings):
+    """Ports and secrets of the three processes; every value has a working default."""
+
+    host: str = "127.0.0.1"
+    """HOST: interface of the gateway (Rasa and the action server always use loopback)."""
+    port: int = 8000
+    """PORT: the gateway's port."""
+    rasa_port: int = 5005
+    """RASA_PORT: the Rasa server's port (loopback only)."""
+    action_server_port: int = 5055
+    """ACTION_SERVER_PORT: the action server's port (loopback only)."""
+    rasa_token: SecretStr | None = None
+    """RASA_TOKEN: Rasa API token; a random one is made for each start when unset."""
+    rasa_tracker_store_url: str | None = None
+    """RASA_TRACKER_STORE_URL: Rasa's tracker store (default: DATABASE_URL's server or SQLite)."""
+    restart_delay_seconds: float = 5.0
+    """RESTART_DELAY_SECONDS: pause before a crashed process is started again."""
+
+    def tracker_store_url(self) -> str:
+        """Rasa's tracker store: explicit, else the business PostgreSQL, else SQLite."""
+        if self.rasa_tracker_store_url:
+            return self.rasa_tracker_store_url
+        url = make_url(self.effective_database_url)
+        if url.get_backend_name() == "postgresql":
+            # Rasa's own environment talks to PostgreSQL through psycopg2.
+            return url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return f"sqlite:///{(self.data_dir / 'rasa-tracker.sqlite').resolve()}"
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = field(default=None, repr=False)
+
+
+def process_specs(
+    settings: StackSettings, project: Path, model: Path, token: str
+) -> list[ProcessSpec]:
+    """The three processes, in start order, with the environment each one needs."""
+    actions_url = f"http://127.0.0.1:{settings.action_server_port}"
+    rasa_url = f"http://127.0.0.1:{settings.rasa_port}"
+    tracker_url = settings.tracker_store_url()
+    base = {
+        **os.environ,
+        "DATABASE_URL": settings.effective_database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    rasa_bin = project / ".venv-rasa" / "bin" / "rasa"
+    return [
+        ProcessSpec(
+            "actions",
+            [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "-p",
+                str(settings.action_server_port),
+            ],
+            {**base, "SANIC_HOST": "127.0.0.1"},
+        ),
+        ProcessSpec(
+            "rasa",
+            [
+                str(rasa_bin),
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(settings.rasa_port),
+                "--enable-api",
+                "--auth-token",
+                token,
+            ],
+            {
+                **base,
+                "ACTION_SERVER_URL": actions_url,
+                "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                # Rasa 3.6's own dependencies print deprecation warnings at every start.
+                "PYTHONWARNINGS": "ignore",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "RASA_TRACKER_STORE_URL": tracker_url,
+                "RASA_TRACKER_STORE_DIALECT": make_url(tracker_url).get_backend_name(),
+            },
+        ),
+        ProcessSpec(
+            "gateway",
+            [sys.executable, "-m", "bot", "serve"],
+            {
+                **base,
+                "HOST": settings.host,
+                "PORT": str(settings.port),
+                "RASA_URL": rasa_url,
+                "RASA_TOKEN": token,
+                "ACTION_SERVER_URL": actions_url,
+            },
+        ),
+    ]
+
+
+class Stack:
+    def __init__(self, specs: list[ProcessSpec], *, run_dir: Path, restart_delay: float) -> None:
+        self._specs = specs
+        self._run_dir = run_dir
+        self._restart_delay = restart_delay
+        self._stopping = asyncio.Event()
+        self._colour = sys.stdout.isatty()
+
+    def stop(self) -> None:
+        """Ask every process to stop (called from the signal handlers)."""
+        self._stopping.set()
+
+    async def run(self, *, health_url: str, ready_banner: str) -> None:
+        """Start everything, announce readiness, and supervise until stopped."""
+        self._run_dir.mkdir(parents=True, exist_ok=True)
+        keepers = [asyncio.create_task(self._keep_running(spec)) for spec in self._specs]
+        announcer = asyncio.create_task(self._announce_when_healthy(health_url, ready_banner))
+        await self._stopping.wait()
+        announcer.cancel()
+        logger.info("Stopping the gateway, Rasa and the action server ...")
+        for spec in reversed(self._specs):
+            await self._terminate(spec)
+        await asyncio.gather(*keepers, return_exceptions=True)
+        logger.info("All processes stopped.")
+
+    async def _keep_running(self, spec: ProcessSpec) -> None:
+        while not self._stopping.is_set():
+            spec.process = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                env=spec.env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+            (self._run_dir / f"{spec.name}.pid").write_text(str(spec.process.pid))
+            logger.info("Started %s (pid %s)", spec.name, spec.process.pid)
+            await self._pump(spec.name, spec.process)
+            code = await spec.process.wait()
+            if self._stopping.is_set():
+                return
+            logger.error(
+                "%s stopped unexpectedly (exit code %s); customers get an apology until it is "
+                "back. Restarting it in %.0f s.",
+                spec.name,
+                code,
+                self._restart_delay,
+            )
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._restart_delay)
+
+    async def _pump(self, name: str, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        prefix = f"{name:<8}| "
+        if self._colour:
+            prefix = f"{COLOURS.get(name, '')}{prefix}{RESET}"
+        async for raw in process.stdout:
+            sys.stdout.write(prefix + raw.decode(errors="replace"))
+            sys.stdout.flush()
+
+    async def _terminate(self, spec: ProcessSpec) -> None:
+        process = spec.process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            logger.warning(
+                "%s did not stop within %.0f s; killing it", spec.name, STOP_TIMEOUT_SECONDS
+            )
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        (self._run_dir / f"{spec.name}.pid").unlink(missing_ok=True)
+
+    async def _announce_when_healthy(self, health_url: str, banner: str) -> None:
+        waited = 0
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            while True:
+                await asyncio.sleep(1)
+                waited += 1
+                try:
+                    response = await http.get(health_url)
+                except httpx.HTTPError:
+                    continue
+                if response.status_code == 200:
+                    logger.info("%s", banner)
+                    return
+                if waited % 30 == 0:
+                    waiting = [
+                        k
+                        for k, v in response.json().items()
+                        if isinstance(v, dict) and not v["ready"]
+                    ]
+                    logger.info(
+                        "Still starting (%d s); waiting for: %s", waited, ", ".join(waiting)
+                    )
+
+
+def run_stack(project: Path) -> int:
+    """Entry point of `python -m bot run`; returns the exit code."""
+    settings = StackSettings()
+    model = model_path(project)
+    if not model.exists():
+        logger.error(
+            "No trained model for the current data (%s). Run `make model` first.", model.name
+        )
+        return 1
+    token = (
+        settings.rasa_token.get_secret_value() if settings.rasa_token else secrets.token_urlsafe(32)
+    )
+    stack = Stack(
+        process_specs(settings, project, model, token),
+        run_dir=settings.data_dir / "run",
+        restart_delay=settings.restart_delay_seconds,
+    )
+    base = f"http://{settings.host}:{settings.port}"
+    banner = (
+        "The assistant is ready.\n"
+        f"    Demo page:     {base}/\n"
+        f"    REST channel:  {base}/webhooks/rest/webhook\n"
+        f"    Health:        {base}/health\n"
+        f"    API docs:      {base}/docs\n"
+        "    Press Ctrl-C to stop."
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stack.stop)
+        await stack.run(health_url=f"{base}/health", ready_banner=banner)
+
+    asyncio.run(main())
+    return 0

@@ -1,0 +1,1 @@
+"""Local fake servers that speak the wire formats of the real components."""

@@ -1,0 +1,132 @@
+"""Custom actions run against a real database and return the right responses and events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions import database
+from actions.formatting import format_euros, format_number
+from actions.language import ValidateSlotMappings
+from actions.loyalty import ActionLoyaltyProgramme
+
+DOMAIN: dict[str, Any] = {
+    "slots": {"language": {"type": "categorical", "mappings": [{"type": "custom"}]}}
+}
+
+
+def tracker(*, language: str | None = "de", metadata: dict[str, Any] | None = None) -> Tracker:
+    return Tracker(
+        sender_id="rest:test",
+        slots={"language": language},
+        latest_message={
+            "text": "x",
+            "intent": {"name": "loyalty_programme"},
+            "metadata": metadata or {},
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def action_database(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, demo_sessions: sessionmaker[Session]
+) -> Iterator[None]:
+    """Point the action server's lazily built engine at the test database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    database.session_factory.cache_clear()
+    yield
+    database.session_factory().kw["bind"].dispose()
+    database.session_factory.cache_clear()
+
+
+@pytest.mark.usefixtures("action_database")
+@pytest.mark.parametrize(
+    ("language", "tiers", "rewards"),
+    [
+        (
+            "de",
+            "Bronze (0+), Silber (500+), Gold (1.500+)",
+            "500 → 5 €, 1.000 → 12 €, 2.500 → 35 €",
+        ),
+        ("en", "Bronze (0+), Silver (500+), Gold (1,500+)", "500 → €5, 1,000 → €12, 2,500 → €35"),
+    ],
+)
+async def test_loyalty_programme_is_read_from_the_database(
+    language: str, tiers: str, rewards: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionLoyaltyProgramme().run(dispatcher, tracker(language=language), DOMAIN)
+
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_loyalty_programme"
+    assert message["tiers"] == tiers
+    assert message["rewards"] == rewards
+    assert (message["welcome_bonus"], message["points_per_euro"], message["validity_months"]) == (
+        "100",
+        "1",
+        "24",
+    )
+    assert (message["programme"], message["voucher_days"]) == ("Nordlicht Club", "90")
+
+
+async def test_loyalty_programme_apologises_when_the_database_is_unusable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.sqlite'}")
+    database.session_factory.cache_clear()
+    dispatcher = CollectingDispatcher()
+    try:
+        events = await ActionLoyaltyProgramme().run(dispatcher, tracker(), DOMAIN)
+    finally:
+        database.session_factory().kw["bind"].dispose()
+        database.session_factory.cache_clear()
+
+    assert events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_loyalty_unavailable"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({"language": "en"}, [SlotSet("language", "en")]),
+        ({"language": "de"}, [SlotSet("language", "de")]),
+        ({"language": "fr"}, []),
+        ({}, []),
+    ],
+)
+async def test_language_slot_follows_the_gateway(
+    metadata: dict[str, Any], expected: list[dict[str, Any]]
+) -> None:
+    events = await ValidateSlotMappings().run(
+        CollectingDispatcher(), tracker(language="de", metadata=metadata), DOMAIN
+    )
+    assert events == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "expected"),
+    [(0, "de", "0"), (1250, "de", "1.250"), (1250, "en", "1,250"), (1234567, "de", "1.234.567")],
+)
+def test_format_number(value: int, language: str, expected: str) -> None:
+    assert format_number(value, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("cents", "language", "expected"),
+    [(495, "de", "4,95 €"), (495, "en", "€4.95"), (1200, "de", "12 €"), (150000, "en", "€1,500")],
+)
+def test_format_euros(cents: int, language: str, expected: str) -> None:
+    assert format_euros(cents, language) == expected

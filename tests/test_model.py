@@ -1,0 +1,52 @@
+"""A trained model is named after its inputs, so unchanged data reuses it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.model import fingerprint, model_path, train_if_changed
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    shutil.copytree(PROJECT / "data", tmp_path / "data")
+    (tmp_path / "models").mkdir()
+    return tmp_path
+
+
+def test_fingerprint_changes_with_data_domain_and_config(project: Path) -> None:
+    seen = {fingerprint(project)}
+    for file in ("data/nlu/de/smalltalk.yml", "domain.yml", "config.yml"):
+        with (project / file).open("a", encoding="utf-8") as handle:
+            handle.write("\n# changed\n")
+        seen.add(fingerprint(project))
+    assert len(seen) == 4
+
+
+def test_fingerprint_ignores_files_that_do_not_train(project: Path) -> None:
+    before = fingerprint(project)
+    (project / "README.md").write_text("notes", encoding="utf-8")
+    (project / "models" / "other.tar.gz").write_bytes(b"x")
+    assert fingerprint(project) == before
+
+
+def test_an_existing_model_is_reused_without_running_rasa(project: Path) -> None:
+    existing = model_path(project)
+    existing.write_bytes(b"model")
+    assert train_if_changed(project, rasa_bin=project / "no-such-rasa") == existing
+
+
+def test_a_domain_folder_is_fingerprinted(project: Path) -> None:
+    before = fingerprint(project)
+    (project / "domain").mkdir()
+    (project / "domain.yml").rename(project / "domain" / "main.yml")
+    moved = fingerprint(project)
+    (project / "domain" / "extra.yml").write_text("responses: {}\n", encoding="utf-8")
+    assert len({before, moved, fingerprint(project)}) == 3
