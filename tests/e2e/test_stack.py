@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,8 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.replies import GatewayReplies
+from tests.conftest import BACKENDS, postgres_schema
 from tests.fakes.rasa import free_port
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +37,7 @@ class RunningStack:
     base_url: str
     rasa_url: str
     data_dir: Path
+    database_url: str
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -52,9 +54,21 @@ class RunningStack:
     def pid(self, name: str) -> int:
         return int((self.data_dir / "run" / f"{name}.pid").read_text())
 
-    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.data_dir / "nordlicht.sqlite") as connection:
-            return connection.execute(sql, params).fetchall()
+    @property
+    def tracker_store_url(self) -> str:
+        """Where Rasa should keep its trackers: the business PostgreSQL, else SQLite."""
+        if self.database_url.startswith("postgresql"):
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'rasa-tracker.sqlite'}"
+
+    def query(self, sql: str, *, url: str | None = None, **params: Any) -> list[tuple[Any, ...]]:
+        engine = create_engine(url or self.database_url)
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(text(sql), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
 
     def wait_until_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -70,22 +84,34 @@ class RunningStack:
         pytest.fail(f"the stack did not become healthy:\n{self.log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """The stack on SQLite, or with business data and Rasa's tracker store on PostgreSQL."""
     if not RASA_BIN.exists():
         pytest.skip("no Rasa environment (.venv-rasa); `make test` installs it")
-    subprocess.run([sys.executable, "-m", "bot", "model", "train"], cwd=PROJECT, check=True)
     data_dir = tmp_path_factory.mktemp("stack")
+    if request.param == "sqlite":
+        yield from _run_stack(data_dir, f"sqlite:///{data_dir / 'nordlicht.sqlite'}")
+    else:
+        with postgres_schema() as url:
+            yield from _run_stack(data_dir, url)
+
+
+def _run_stack(data_dir: Path, database_url: str) -> Iterator[RunningStack]:
+    subprocess.run([sys.executable, "-m", "bot", "model", "train"], cwd=PROJECT, check=True)
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
         "PORT": str(port),
         "RASA_PORT": str(rasa_port),
         "ACTION_SERVER_PORT": str(actions_port),
         "RESTART_DELAY_SECONDS": str(RESTART_DELAY_SECONDS),
     }
-    for name in ("DATABASE_URL", "RASA_TRACKER_STORE_URL", "REST_API_TOKEN", "RASA_TOKEN"):
+    for name in ("RASA_TRACKER_STORE_URL", "REST_API_TOKEN", "RASA_TOKEN"):
         env.pop(name, None)
     subprocess.run([sys.executable, "-m", "bot", "db", "prepare"], cwd=PROJECT, env=env, check=True)
     log = data_dir / "stack.log"
@@ -99,7 +125,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             start_new_session=True,
         )
     running = RunningStack(
-        f"http://127.0.0.1:{port}", f"http://127.0.0.1:{rasa_port}", data_dir, process, log
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{rasa_port}",
+        data_dir,
+        database_url,
+        process,
+        log,
     )
     try:
         running.wait_until_healthy(STARTUP_TIMEOUT_SECONDS)
@@ -151,13 +182,24 @@ def test_every_message_and_reply_is_stored(stack: RunningStack) -> None:
     stack.say("e2e-store", "Danke dir")
     rows = stack.query(
         "SELECT m.direction, m.author, m.text, m.status FROM messages m "
-        "JOIN conversations c ON c.id = m.conversation_id WHERE c.sender_id = ? ORDER BY m.id",
-        "rest:e2e-store",
+        "JOIN conversations c ON c.id = m.conversation_id "
+        "WHERE c.sender_id = :sender ORDER BY m.id",
+        sender="rest:e2e-store",
     )
     assert rows == [
         ("in", "customer", "Danke dir", "answered"),
         ("out", "bot", REPLIES.text("utter_you_are_welcome", language="de"), "sent"),
     ]
+
+
+def test_rasa_keeps_its_trackers_in_the_configured_store(stack: RunningStack) -> None:
+    stack.say("e2e-tracker", "Hallo")
+    [(events,)] = stack.query(
+        "SELECT count(*) FROM events WHERE sender_id = :sender",
+        url=stack.tracker_store_url,
+        sender="rest:e2e-tracker",
+    )
+    assert events > 0
 
 
 def test_rasa_api_requires_the_token(stack: RunningStack) -> None:
@@ -174,8 +216,8 @@ def test_killed_action_server_gives_an_apology_then_recovers(stack: RunningStack
     assert reply["text"] == REPLIES.text("utter_service_unavailable", language="de")
     [(status, reason)] = stack.query(
         "SELECT m.status, m.failure_reason FROM messages m JOIN conversations c "
-        "ON c.id = m.conversation_id WHERE c.sender_id = ? AND m.direction = 'in'",
-        "rest:e2e-crash",
+        "ON c.id = m.conversation_id WHERE c.sender_id = :sender AND m.direction = 'in'",
+        sender="rest:e2e-crash",
     )
     assert status == "unanswered" and "no reply" in reason
 
