@@ -9,7 +9,7 @@ RASA      := $(RASA_VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test lint validate unit e2e db model demo-reset lock clean
+.PHONY: help install run test eval lint validate unit db model demo-reset lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ install: ## Create or update both virtual environments (fast when nothing change
 db: install ## Apply database migrations; load the demo data into a new database
 	@$(PY) -m bot db prepare
 
-model: install ## Train the Rasa model if data/, domain.yml or config.yml changed
+model: install ## Train the Rasa model if data/, domain/ or config.yml changed
 	@$(PY) -m bot model train
 
 run: install db model ## Install, prepare the database and the model, start everything
@@ -30,13 +30,16 @@ run: install db model ## Install, prepare the database and the model, start ever
 demo-reset: install ## Restore the demo data exactly as in shared/demo-company.md
 	@$(PY) -m bot demo reset
 
+eval: install ## Train if needed, score NLU on the held-out set (tests/nlu), report to reports/nlu
+	@$(PY) -m bot eval
+
 lint: install ## ruff and mypy on bot/, actions/ and tests/
 	$(PY) -m ruff check bot actions tests
 	$(PY) -m ruff format --check bot actions tests
 	$(PY) -m mypy
 
 validate: install ## Check the Rasa data and domain for consistency
-	PYTHONWARNINGS=ignore::DeprecationWarning $(RASA) data validate --fail-on-warnings
+	PYTHONWARNINGS=ignore::DeprecationWarning $(RASA) data validate --domain domain --fail-on-warnings
 
 unit: install ## Fast tests only (no real Rasa processes)
 	$(PY) -m pytest -m "not e2e"

@@ -17,7 +17,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.health import action_server_health, database_health, rasa_health
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient
-from bot.replies import GatewayReplies
+from bot.responses import DomainResponses
 from bot.router import Router
 from bot.settings import GatewaySettings
 
@@ -44,7 +44,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 sessions=sessions,
                 rasa=rasa,
                 detector=LanguageDetector.from_nlu_dir(settings.nlu_data_dir),
-                replies=GatewayReplies.from_domain(settings.domain_path),
+                replies=DomainResponses.from_domain(settings.domain_path),
                 default_language=settings.default_language,
             )
             logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)

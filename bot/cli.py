@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     model.add_parser("path", help="print the current model's path").set_defaults(
         command=_model_path
     )
+    evaluation = commands.add_parser("eval", help="score the model on the held-out test set")
+    evaluation.add_argument("--report-dir", type=Path, default=PROJECT_DIR / "reports" / "nlu")
+    evaluation.set_defaults(command=_eval)
     return parser
 
 
@@ -158,6 +161,17 @@ def _model_train(_: argparse.Namespace) -> int:
 
     train_if_changed(PROJECT_DIR, rasa_bin=PROJECT_DIR / ".venv-rasa" / "bin" / "rasa")
     return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate
+    from bot.model import train_if_changed
+
+    rasa_bin = PROJECT_DIR / ".venv-rasa" / "bin" / "rasa"
+    model = train_if_changed(PROJECT_DIR, rasa_bin=rasa_bin)
+    met = evaluate(PROJECT_DIR, model=model, rasa_bin=rasa_bin, report_dir=args.report_dir)
+    logger.info("Report written to %s (report.json, summary.md)", args.report_dir)
+    return 0 if met else 1
 
 
 def _model_path(_: argparse.Namespace) -> int:

@@ -13,9 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import yaml
+from bot.nlu_data import read_examples
 
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _LETTERS = re.compile(r"[^\W\d_]+")
 NGRAM_SIZES = (1, 2, 3, 4)
 SMOOTHING = 0.5
@@ -54,19 +53,6 @@ class _Model:
         return self.log_probs[lang].get(token, self.unseen[lang])
 
 
-def read_nlu_examples(path: Path) -> list[str]:
-    """Plain example texts of every Rasa NLU YAML file below `path` (annotations removed)."""
-    texts: list[str] = []
-    for file in sorted(path.rglob("*.yml")):
-        content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        for block in content.get("nlu", []):
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    texts.append(_ANNOTATION.sub(r"\1", line[2:]))
-    return texts
-
-
 class LanguageDetector:
     """Words seen in training decide; unseen words count by their character n-grams."""
 
@@ -89,7 +75,7 @@ class LanguageDetector:
     def from_nlu_dir(cls, nlu_dir: Path) -> LanguageDetector:
         """Learn from data/nlu/<language>/*.yml, one folder per language."""
         folders = [p for p in sorted(nlu_dir.iterdir()) if p.is_dir()]
-        return cls({folder.name: read_nlu_examples(folder) for folder in folders})
+        return cls({f.name: [e.text for e in read_examples(f)] for f in folders})
 
     @property
     def languages(self) -> tuple[str, ...]:

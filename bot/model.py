@@ -1,6 +1,6 @@
 """Which trained model belongs to the current data, and training it when there is none.
 
-A model is named after a fingerprint of config.yml, the domain and data/, so an
+A model is named after a fingerprint of config.yml, domain/ and data/, so an
 unchanged project reuses its model and a changed one trains exactly once.
 """
 
@@ -25,11 +25,11 @@ class TrainingFailedError(RuntimeError):
 
 def training_inputs(project: Path) -> list[Path]:
     """Every file that changes what `rasa train` produces."""
-    domain = project / "domain"
-    files = [project / "config.yml"]
-    files += sorted(domain.rglob("*.yml")) if domain.is_dir() else [project / "domain.yml"]
-    files += sorted((project / "data").rglob("*.yml"))
-    return files
+    return [
+        project / "config.yml",
+        *sorted((project / "domain").rglob("*.yml")),
+        *sorted((project / "data").rglob("*.yml")),
+    ]
 
 
 def fingerprint(project: Path) -> str:
@@ -60,7 +60,7 @@ def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
         "--config",
         "config.yml",
         "--domain",
-        "domain" if (project / "domain").is_dir() else "domain.yml",
+        "domain",
         "--data",
         "data",
         "--out",

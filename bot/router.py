@@ -21,7 +21,7 @@ from bot.language import LanguageDetector
 from bot.locks import KeyedLocks
 from bot.messages import Inbound, Outbound
 from bot.rasa_client import RasaClient, RasaUnavailableError
-from bot.replies import GatewayReplies
+from bot.responses import DomainResponses
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Router:
         sessions: sessionmaker[Session],
         rasa: RasaClient,
         detector: LanguageDetector,
-        replies: GatewayReplies,
+        replies: DomainResponses,
         default_language: str,
     ) -> None:
         replies.require(APOLOGY_RESPONSE)
@@ -105,9 +105,11 @@ class Router:
             if message is not None and message.status != "received":
                 earlier = queries.replies_to(session, message_id=message.id)
                 return _Stored(message.id, conversation.language, _outbound(inbound, earlier))
-            conversation.language = self._detector.detect(
-                inbound.text, current=conversation.language
-            )
+            if not inbound.text.startswith("/"):
+                # Button payloads ("/choose_topic{...}") say nothing about the language.
+                conversation.language = self._detector.detect(
+                    inbound.text, current=conversation.language
+                )
             if message is None:
                 message = queries.add_inbound(
                     session,

@@ -43,7 +43,7 @@ class GatewaySettings(DatabaseSettings):
     """ACTION_SERVER_URL: base URL of the action server (for /health)."""
     rest_api_token: SecretStr | None = None
     """REST_API_TOKEN: bearer token for the REST channel; unset means loopback clients only."""
-    domain_path: Path = Path("domain.yml")
+    domain_path: Path = Path("domain")
     """DOMAIN_PATH: Rasa domain file or folder, for the gateway's own replies (apologies)."""
     nlu_data_dir: Path = Path("data/nlu")
     """NLU_DATA_DIR: per-language NLU data (de/, en/) the language detector learns from."""

@@ -112,8 +112,8 @@ def process_specs(
                 "--port",
                 str(settings.rasa_port),
                 "--enable-api",
-                "--auth-token",
-                token,
+                # The `=` form keeps a token that starts with "-" from reading as an option.
+                f"--auth-token={token}",
             ],
             {
                 **base,

@@ -12,23 +12,30 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions import database
+from actions.club import ActionClubAnswer
 from actions.formatting import format_euros, format_number
 from actions.language import ValidateSlotMappings
-from actions.loyalty import ActionLoyaltyProgramme
 
 DOMAIN: dict[str, Any] = {
     "slots": {"language": {"type": "categorical", "mappings": [{"type": "custom"}]}}
 }
 
 
-def tracker(*, language: str | None = "de", metadata: dict[str, Any] | None = None) -> Tracker:
+def tracker(
+    *,
+    language: str | None = "de",
+    metadata: dict[str, Any] | None = None,
+    club_topic: str | None = None,
+) -> Tracker:
+    selector = {"club": {"response": {"intent_response_key": club_topic}}} if club_topic else {}
     return Tracker(
         sender_id="rest:test",
         slots={"language": language},
         latest_message={
             "text": "x",
-            "intent": {"name": "loyalty_programme"},
+            "intent": {"name": "club"},
             "metadata": metadata or {},
+            "response_selector": selector,
         },
         events=[],
         paused=False,
@@ -62,16 +69,16 @@ def action_database(
         ("en", "Bronze (0+), Silver (500+), Gold (1,500+)", "500 → €5, 1,000 → €12, 2,500 → €35"),
     ],
 )
-async def test_loyalty_programme_is_read_from_the_database(
+async def test_club_overview_is_filled_from_the_database(
     language: str, tiers: str, rewards: str
 ) -> None:
     dispatcher = CollectingDispatcher()
 
-    events = await ActionLoyaltyProgramme().run(dispatcher, tracker(language=language), DOMAIN)
+    events = await ActionClubAnswer().run(dispatcher, tracker(language=language), DOMAIN)
 
     assert events == []
     [message] = dispatcher.messages
-    assert message["response"] == "utter_loyalty_programme"
+    assert message["response"] == "utter_club/overview"
     assert message["tiers"] == tiers
     assert message["rewards"] == rewards
     assert (message["welcome_bonus"], message["points_per_euro"], message["validity_months"]) == (
@@ -82,20 +89,43 @@ async def test_loyalty_programme_is_read_from_the_database(
     assert (message["programme"], message["voucher_days"]) == ("Nordlicht Club", "90")
 
 
-async def test_loyalty_programme_apologises_when_the_database_is_unusable(
+@pytest.mark.usefixtures("action_database")
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "club/join",
+        "club/earn_points",
+        "club/points_validity",
+        "club/tiers",
+        "club/rewards",
+        "club/birthday",
+    ],
+)
+async def test_club_topic_chosen_by_the_response_selector_is_uttered(topic: str) -> None:
+    dispatcher = CollectingDispatcher()
+
+    await ActionClubAnswer().run(dispatcher, tracker(club_topic=topic), DOMAIN)
+
+    [message] = dispatcher.messages
+    assert message["response"] == f"utter_{topic}"
+    expected = {"tier_silver_name": "Silber", "tier_gold_min": "1.500", "tier_gold_birthday": "250"}
+    assert expected.items() <= message.items()
+
+
+async def test_club_answer_apologises_when_the_database_is_unusable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.sqlite'}")
     database.session_factory.cache_clear()
     dispatcher = CollectingDispatcher()
     try:
-        events = await ActionLoyaltyProgramme().run(dispatcher, tracker(), DOMAIN)
+        events = await ActionClubAnswer().run(dispatcher, tracker(), DOMAIN)
     finally:
         database.session_factory().kw["bind"].dispose()
         database.session_factory.cache_clear()
 
     assert events == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_loyalty_unavailable"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_club_unavailable"]
 
 
 @pytest.mark.parametrize(

@@ -231,6 +231,16 @@ async def test_conversation_remembers_its_language(
         assert session.scalars(select(Conversation.language)).one() == "de"
 
 
+async def test_button_payloads_keep_the_conversation_language(
+    http: httpx.AsyncClient, fake_rasa: FakeRasa
+) -> None:
+    payload = '/choose_topic{"topic": "faq/shipping_germany"}'
+    for text in ("Hallo", payload):
+        await http.post("/webhooks/rest/webhook", json={"sender": "x", "message": text})
+
+    assert [r["metadata"]["language"] for r in fake_rasa.requests] == ["de", "de"]
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.language import LanguageDetector, read_nlu_examples
+from bot.language import LanguageDetector
+from bot.nlu_data import Example, read_examples
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -71,7 +72,10 @@ def test_entity_annotations_are_stripped(tmp_path: Path) -> None:
         '    - geboren am [12.04.1988]{"entity": "date"}\n',
         encoding="utf-8",
     )
-    assert read_nlu_examples(tmp_path) == ["Meine Nummer ist NL-100234", "geboren am 12.04.1988"]
+    assert read_examples(tmp_path) == [
+        Example("a", "Meine Nummer ist NL-100234"),
+        Example("a", "geboren am 12.04.1988"),
+    ]
 
 
 def test_one_language_is_not_enough() -> None:

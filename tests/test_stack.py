@@ -19,14 +19,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_rasa_and_actions_listen_on_loopback_and_rasa_api_needs_the_token() -> None:
     specs = {
-        s.name: s for s in process_specs(StackSettings(), PROJECT, PROJECT / "m.tar.gz", "tok")
+        s.name: s for s in process_specs(StackSettings(), PROJECT, PROJECT / "m.tar.gz", "-tok")
     }
     rasa = specs["rasa"].argv
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
-    assert rasa[rasa.index("--auth-token") + 1] == "tok"
+    assert "--auth-token=-tok" in rasa
     assert "--enable-api" in rasa
     assert specs["actions"].env["SANIC_HOST"] == "127.0.0.1"
-    assert specs["gateway"].env["RASA_TOKEN"] == "tok"
+    assert specs["gateway"].env["RASA_TOKEN"] == "-tok"
     assert specs["gateway"].env["RASA_URL"] == "http://127.0.0.1:5005"
     assert specs["rasa"].env["ACTION_SERVER_URL"] == "http://127.0.0.1:5055"
     assert [s.name for s in specs.values()] == ["actions", "rasa", "gateway"]

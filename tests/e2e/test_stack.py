@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.replies import GatewayReplies
+from bot.responses import DomainResponses
 from tests.conftest import BACKENDS, postgres_schema
 from tests.fakes.rasa import free_port
 
@@ -29,7 +29,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 RASA_BIN = PROJECT / ".venv-rasa" / "bin" / "rasa"
 STARTUP_TIMEOUT_SECONDS = 300
 RESTART_DELAY_SECONDS = 8
-REPLIES = GatewayReplies.from_domain(PROJECT / "domain.yml")
+REPLIES = DomainResponses.from_domain(PROJECT / "domain")
 
 
 @dataclass
@@ -190,6 +190,133 @@ def test_every_message_and_reply_is_stored(stack: RunningStack) -> None:
         ("in", "customer", "Danke dir", "answered"),
         ("out", "bot", REPLIES.text("utter_you_are_welcome", language="de"), "sent"),
     ]
+
+
+# Every fact of shared/demo-company.md, asked over the REST channel in both languages:
+# (question, language, fragments the answer must contain).
+FACTS = [
+    ("Wann habt ihr geöffnet?", "de", ["Mo–Sa von 10:00 bis 20:00 Uhr", "sonn- und feiertags"]),
+    (
+        "When are your stores open?",
+        "en",
+        ["Mon–Sat 10:00–20:00", "closed on Sundays and public holidays"],
+    ),
+    (
+        "Wann ist der Kundenservice erreichbar?",
+        "de",
+        ["Mo–Fr von 8:00 bis 20:00 Uhr", "Sa von 9:00 bis 16:00 Uhr"],
+    ),
+    ("When can I reach customer service?", "en", ["Mon–Fri 8:00–20:00", "Sat 9:00–16:00"]),
+    (
+        "Was kostet der Versand?",
+        "de",
+        ["3–5 Werktagen", "4,95 €", "Ab 50 €", "1–2 Werktage für 9,95 €"],
+    ),
+    (
+        "How much is shipping?",
+        "en",
+        ["3–5 business days", "€4.95", "free from an order value of €50", "€9.95"],
+    ),
+    ("Gibt es Expressversand?", "de", ["1–2 Werktagen", "9,95 €"]),
+    ("Do you have express delivery?", "en", ["1–2 business days", "€9.95"]),
+    (
+        "Liefert ihr in die Schweiz?",
+        "de",
+        ["Österreich für 6,95 €", "Schweiz für 14,95 €", "4–7 Werktagen"],
+    ),
+    (
+        "Do you ship to Austria?",
+        "en",
+        ["Austria for €6.95", "Switzerland for €14.95", "4–7 business days"],
+    ),
+    (
+        "Wie funktioniert die Rückgabe?",
+        "de",
+        ["30 Tage", "Retourenlabel", "Kundenkonto", "Kassenbon", "14 Tagen"],
+    ),
+    (
+        "How do returns work?",
+        "en",
+        ["30 days", "free return label", "customer account", "receipt", "14 days"],
+    ),
+    ("Wann bekomme ich mein Geld zurück?", "de", ["14 Tagen", "ursprüngliche Zahlungsmittel"]),
+    ("When do I get my money back?", "en", ["14 days", "original payment method"]),
+    (
+        "Welche Zahlungsarten gibt es?",
+        "de",
+        ["PayPal, Visa, Mastercard, Klarna Rechnung, SEPA-Lastschrift und Apple Pay"],
+    ),
+    (
+        "Which payment methods do you accept?",
+        "en",
+        ["PayPal, Visa, Mastercard, Klarna invoice, SEPA direct debit and Apple Pay"],
+    ),
+    ("Kann ich auf Rechnung zahlen?", "de", ["Klarna"]),
+    ("Can I pay by invoice?", "en", ["Klarna"]),
+    (
+        "Wie ist eure Telefonnummer?",
+        "de",
+        ["service@nordlicht.example", "+49 40 1234567", "Mo–Fr 8–20 Uhr"],
+    ),
+    (
+        "What's your phone number?",
+        "en",
+        ["service@nordlicht.example", "+49 40 1234567", "Mon–Fri 8–20"],
+    ),
+    (
+        "Wie werde ich Mitglied im Nordlicht Club?",
+        "de",
+        ["kostenlos", "100 Punkte Willkommensbonus"],
+    ),
+    ("How do I join the loyalty club?", "en", ["free", "welcome bonus of 100 points"]),
+    ("Wie viele Punkte bekomme ich pro Euro?", "de", ["1 Punkt pro vollem Euro"]),
+    ("How many points do I get per euro?", "en", ["1 point for every full euro"]),
+    ("Wie lange sind Punkte gültig?", "de", ["24 Monate"]),
+    ("How long are points valid?", "en", ["24 months"]),
+    (
+        "Welche Stufen gibt es im Club?",
+        "de",
+        [
+            "Bronze (ab 0 Punkten)",
+            "Silber (ab 500)",
+            "Gold (ab 1.500)",
+            "kostenloser Standardversand",
+            "kostenloser Expressversand",
+            "48 Stunden",
+            "Events",
+        ],
+    ),
+    (
+        "What tiers are there in the club?",
+        "en",
+        [
+            "Bronze (from 0 points)",
+            "Silver (from 500)",
+            "Gold (from 1,500)",
+            "free standard shipping",
+            "free express shipping",
+            "48-hour early access",
+            "event invitations",
+        ],
+    ),
+    (
+        "Was kann ich mit meinen Punkten machen?",
+        "de",
+        ["500 → 5 €, 1.000 → 12 €, 2.500 → 35 €", "90 Tage"],
+    ),
+    ("What can I get for my points?", "en", ["500 → €5, 1,000 → €12, 2,500 → €35", "90 days"]),
+    ("Gibt es was zum Geburtstag?", "de", ["Bronze 50", "Silber 100", "Gold 250"]),
+    ("Do I get a birthday bonus?", "en", ["Bronze 50", "Silver 100", "Gold 250"]),
+]
+
+
+@pytest.mark.parametrize(("question", "language", "fragments"), FACTS)
+def test_every_demo_fact_is_answered_in_both_languages(
+    stack: RunningStack, question: str, language: str, fragments: list[str]
+) -> None:
+    replies = stack.say(f"e2e-fact-{abs(hash(question))}", question)
+    text = " ".join(r.get("text", "") for r in replies)
+    assert [f for f in fragments if f not in text] == [], text
 
 
 def test_rasa_keeps_its_trackers_in_the_configured_store(stack: RunningStack) -> None:

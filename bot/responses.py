@@ -1,7 +1,7 @@
-"""The gateway's own replies (e.g. the apology when the assistant is down), read from the domain.
+"""Response texts read straight from the Rasa domain, per language (for the gateway and actions).
 
-Texts stay in the Rasa domain beside every other response, with the same
-per-language conditional variations, so staff edit them in one place.
+The gateway needs a few (the apology when the assistant is down), actions need
+button titles; both read the same conditional variations staff edit in the domain.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from typing import Any
 import yaml
 
 
-class MissingReplyError(LookupError):
+class MissingResponseError(LookupError):
     """The domain lacks a response the gateway needs."""
 
 
-class GatewayReplies:
+class DomainResponses:
     def __init__(self, responses: Mapping[str, list[dict[str, Any]]]) -> None:
         self._responses = responses
 
     @classmethod
-    def from_domain(cls, path: Path) -> GatewayReplies:
+    def from_domain(cls, path: Path) -> DomainResponses:
         """Read every `responses:` block of a domain file or of a domain folder."""
         files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
         responses: dict[str, list[dict[str, Any]]] = {}
@@ -35,13 +35,17 @@ class GatewayReplies:
         """Fail at start-up, by name, when a response the gateway uses is missing."""
         missing = [name for name in names if name not in self._responses]
         if missing:
-            raise MissingReplyError(f"responses missing from the domain: {', '.join(missing)}")
+            raise MissingResponseError(f"responses missing from the domain: {', '.join(missing)}")
+
+    def has(self, name: str) -> bool:
+        """Whether the domain defines the response."""
+        return bool(self._responses.get(name))
 
     def text(self, name: str, *, language: str) -> str:
         """The variation for the language, else the unconditional (default-language) one."""
         variations = self._responses.get(name)
         if not variations:
-            raise MissingReplyError(name)
+            raise MissingResponseError(name)
         for variation in variations:
             if _language_of(variation) == language:
                 return str(variation["text"])

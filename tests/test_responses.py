@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.replies import GatewayReplies, MissingReplyError
+from bot.responses import DomainResponses, MissingResponseError
 from bot.router import APOLOGY_RESPONSE
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def replies() -> GatewayReplies:
-    return GatewayReplies.from_domain(PROJECT / "domain.yml")
+def replies() -> DomainResponses:
+    return DomainResponses.from_domain(PROJECT / "domain")
 
 
-def test_apology_exists_in_both_languages(replies: GatewayReplies) -> None:
+def test_apology_exists_in_both_languages(replies: DomainResponses) -> None:
     replies.require(APOLOGY_RESPONSE)
     german = replies.text(APOLOGY_RESPONSE, language="de")
     english = replies.text(APOLOGY_RESPONSE, language="en")
@@ -25,15 +25,15 @@ def test_apology_exists_in_both_languages(replies: GatewayReplies) -> None:
 
 
 def test_unknown_language_falls_back_to_the_unconditional_variation(
-    replies: GatewayReplies,
+    replies: DomainResponses,
 ) -> None:
     assert replies.text(APOLOGY_RESPONSE, language="fr") == replies.text(
         APOLOGY_RESPONSE, language="de"
     )
 
 
-def test_missing_response_fails_by_name(replies: GatewayReplies) -> None:
-    with pytest.raises(MissingReplyError, match="utter_nothing"):
+def test_missing_response_fails_by_name(replies: DomainResponses) -> None:
+    with pytest.raises(MissingResponseError, match="utter_nothing"):
         replies.require("utter_greet", "utter_nothing")
 
 
@@ -44,6 +44,6 @@ def test_a_domain_folder_is_read_whole(tmp_path: Path) -> None:
         "    condition: [{type: slot, name: language, value: en}]\n",
         encoding="utf-8",
     )
-    replies = GatewayReplies.from_domain(tmp_path)
+    replies = DomainResponses.from_domain(tmp_path)
     assert replies.text("utter_a", language="en") == "A"
     assert replies.text("utter_b", language="en") == "Bee"

@@ -1,0 +1,91 @@
+"""Topic buttons: answering a chosen topic, and asking back when a message was not understood."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.club import utter_club_topic
+from bot.responses import DomainResponses
+
+FALLBACK_INTENT = "nlu_fallback"
+RETRIEVAL_INTENTS = ("faq", "club")
+CLARIFY_TOPICS = 2
+
+
+class ActionAnswerTopic(Action):  # type: ignore[misc]
+    """Answers `/choose_topic{"topic": "faq/returns"}` from a menu or clarification button."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        topic = next(tracker.get_latest_entity_values("topic"), None)
+        language = tracker.get_slot("language") or "de"
+        if topic is None or f"utter_{topic}" not in domain.get("responses", {}):
+            dispatcher.utter_message(response="utter_help")
+        elif topic.startswith("club/"):
+            await utter_club_topic(dispatcher, topic, language)
+        else:
+            dispatcher.utter_message(response=f"utter_{topic}")
+        return []
+
+
+class ActionClarify(Action):  # type: ignore[misc]
+    """First miss: offer the two likeliest topics; a second miss in a row: the way to a person."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if previous_message_was_a_miss(tracker.events):
+            dispatcher.utter_message(response="utter_offer_human")
+            return []
+        responses = DomainResponses(domain.get("responses", {}))
+        language = tracker.get_slot("language") or "de"
+        buttons = [
+            {
+                "title": responses.text(title, language=language),
+                "payload": f'/choose_topic{{"topic": "{topic}"}}',
+            }
+            for topic in likely_topics(tracker.latest_message)
+            if responses.has(title := topic_title_response(topic))
+        ][:CLARIFY_TOPICS]
+        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return []
+
+
+def topic_title_response(topic: str) -> str:
+    """`faq/returns` → `utter_topic_faq_returns` (the button title in the domain)."""
+    return "utter_topic_" + topic.replace("/", "_")
+
+
+def likely_topics(parse_data: dict[str, Any]) -> list[str]:
+    """faq/ and club/ topics, likeliest first: intent confidence × response-selector confidence."""
+    selectors = parse_data.get("response_selector") or {}
+    scored: dict[str, float] = {}
+    for ranked in parse_data.get("intent_ranking") or []:
+        intent = ranked.get("name")
+        if intent not in RETRIEVAL_INTENTS:
+            continue
+        for candidate in (selectors.get(intent) or {}).get("ranking") or []:
+            key = candidate.get("intent_response_key")
+            if key:
+                score = float(ranked.get("confidence", 0)) * float(candidate.get("confidence", 0))
+                scored[key] = max(score, scored.get(key, 0.0))
+    return sorted(scored, key=scored.__getitem__, reverse=True)
+
+
+def previous_message_was_a_miss(events: list[dict[str, Any]]) -> bool:
+    """Whether the customer's message before the current one was not understood either."""
+    user_turns = [e for e in events if e.get("event") == "user"]
+    if len(user_turns) < 2:
+        return False
+    intent = (user_turns[-2].get("parse_data") or {}).get("intent") or {}
+    return intent.get("name") == FALLBACK_INTENT

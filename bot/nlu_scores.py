@@ -1,0 +1,82 @@
+"""Scores intent predictions against a labelled test set (precision, recall, F1, confusions).
+
+Labels are full intents: retrieval topics count as `faq/returns`, not `faq`. The
+fallback (`nlu_fallback`) is the right answer for an out-of-scope message and a
+miss for every other one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    gold: str
+    predicted: str
+    text: str
+
+    @property
+    def correct(self) -> bool:
+        """Right intent; for out-of-scope messages the fallback is right too."""
+        return self.predicted == self.gold or (
+            self.gold == OUT_OF_SCOPE and self.predicted == FALLBACK
+        )
+
+    @property
+    def counted_as(self) -> str:
+        """The prediction as scored: a fallback on an out-of-scope message is out of scope."""
+        return self.gold if self.correct else self.predicted
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Scores:
+    per_intent: tuple[IntentScore, ...]
+    macro_f1: float
+    out_of_scope_recall: float | None
+    fallback_rate: float
+    """Share of in-scope messages that got the clarifying question instead of an answer."""
+    confusions: tuple[tuple[str, str, int], ...]
+    """(gold, predicted, count) for every wrong pair, most frequent first."""
+
+
+def score(predictions: Sequence[Prediction]) -> Scores:
+    """Per-intent and macro scores over the intents present in the test set."""
+    gold_counts = Counter(p.gold for p in predictions)
+    predicted_counts = Counter(p.counted_as for p in predictions)
+    hits = Counter(p.gold for p in predictions if p.correct)
+    per_intent = []
+    for intent in sorted(gold_counts):
+        precision = hits[intent] / predicted_counts[intent] if predicted_counts[intent] else 0.0
+        recall = hits[intent] / gold_counts[intent]
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_intent.append(IntentScore(intent, precision, recall, f1, gold_counts[intent]))
+    macro = sum(s.f1 for s in per_intent) / len(per_intent) if per_intent else 0.0
+    out_of_scope = [p for p in predictions if p.gold == OUT_OF_SCOPE]
+    in_scope = [p for p in predictions if p.gold != OUT_OF_SCOPE]
+    confusions = Counter((p.gold, p.predicted) for p in predictions if not p.correct)
+    return Scores(
+        per_intent=tuple(per_intent),
+        macro_f1=macro,
+        out_of_scope_recall=(
+            sum(p.correct for p in out_of_scope) / len(out_of_scope) if out_of_scope else None
+        ),
+        fallback_rate=(
+            sum(p.predicted == FALLBACK for p in in_scope) / len(in_scope) if in_scope else 0.0
+        ),
+        confusions=tuple((g, p, n) for (g, p), n in confusions.most_common()),
+    )

@@ -1,0 +1,141 @@
+"""Topic buttons and the clarifying question for messages that were not understood."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.topics import (
+    ActionAnswerTopic,
+    ActionClarify,
+    likely_topics,
+    previous_message_was_a_miss,
+    topic_title_response,
+)
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def load_domain() -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for file in sorted((PROJECT / "domain").glob("*.yml")):
+        responses.update(yaml.safe_load(file.read_text(encoding="utf-8")).get("responses") or {})
+    return {"responses": responses}
+
+
+DOMAIN = load_domain()
+
+
+def parse_data(
+    intents: dict[str, float], faq: dict[str, float], club: dict[str, float]
+) -> dict[str, Any]:
+    def ranking(topics: dict[str, float]) -> dict[str, Any]:
+        return {"ranking": [{"intent_response_key": k, "confidence": v} for k, v in topics.items()]}
+
+    return {
+        "intent": {"name": "nlu_fallback", "confidence": 0.6},
+        "intent_ranking": [{"name": k, "confidence": v} for k, v in intents.items()],
+        "response_selector": {"faq": ranking(faq), "club": ranking(club)},
+    }
+
+
+def user(intent: str, parse: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"event": "user", "text": "x", "parse_data": parse or {"intent": {"name": intent}}}
+
+
+def tracker(events: list[dict[str, Any]], *, language: str = "de", entities: Any = ()) -> Tracker:
+    latest = dict(events[-1]["parse_data"]) if events else {}
+    latest["entities"] = list(entities)
+    return Tracker(
+        "rest:t", {"language": language}, latest, events, False, None, {}, "action_listen"
+    )
+
+
+UNCLEAR = parse_data(
+    {"nlu_fallback": 0.6, "faq": 0.35, "club": 0.3, "greet": 0.05},
+    {"faq/returns": 0.7, "faq/refund": 0.25, "faq/contact": 0.05},
+    {"club/rewards": 0.9, "club/tiers": 0.1},
+)
+
+
+def test_likely_topics_combine_intent_and_selector_confidence() -> None:
+    assert likely_topics(UNCLEAR)[:3] == ["club/rewards", "faq/returns", "faq/refund"]
+
+
+def test_every_topic_the_selectors_know_has_a_button_title() -> None:
+    topics = [
+        k
+        for file in ("faq", "club")
+        for k in yaml.safe_load((PROJECT / "domain" / f"{file}.yml").read_text())["responses"]
+        if k.startswith(("utter_faq/", "utter_club/"))
+    ]
+    missing = [
+        t
+        for t in topics
+        if topic_title_response(t.removeprefix("utter_")) not in DOMAIN["responses"]
+    ]
+    assert len(topics) == 18 and missing == []
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [("de", ["Prämien und Gutscheine", "Rückgabe"]), ("en", ["Rewards and vouchers", "Returns"])],
+)
+async def test_first_miss_offers_the_two_likeliest_topics(language: str, titles: list[str]) -> None:
+    dispatcher = CollectingDispatcher()
+
+    await ActionClarify().run(
+        dispatcher, tracker([user("greet"), user("", UNCLEAR)], language=language), DOMAIN
+    )
+
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_clarify"
+    assert [b["title"] for b in message["buttons"]] == titles
+    assert message["buttons"][1]["payload"] == '/choose_topic{"topic": "faq/returns"}'
+
+
+async def test_second_miss_in_a_row_offers_a_person() -> None:
+    dispatcher = CollectingDispatcher()
+
+    await ActionClarify().run(
+        dispatcher, tracker([user("nlu_fallback"), user("", UNCLEAR)]), DOMAIN
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_offer_human"]
+
+
+def test_a_miss_after_an_understood_message_is_a_first_miss() -> None:
+    events = [user("nlu_fallback"), user("faq"), user("nlu_fallback")]
+    assert not previous_message_was_a_miss(events)
+    assert previous_message_was_a_miss([*events, user("nlu_fallback")])
+
+
+@pytest.mark.parametrize(
+    ("topic", "response"),
+    [("faq/returns", "utter_faq/returns"), ("faq/shipping_abroad", "utter_faq/shipping_abroad")],
+)
+async def test_chosen_faq_topic_is_answered(topic: str, response: str) -> None:
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "topic", "value": topic}]
+
+    await ActionAnswerTopic().run(
+        dispatcher, tracker([user("choose_topic")], entities=entities), DOMAIN
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize("entities", [[], [{"entity": "topic", "value": "faq/no_such_topic"}]])
+async def test_unknown_or_missing_topic_shows_the_menu(entities: list[dict[str, Any]]) -> None:
+    dispatcher = CollectingDispatcher()
+
+    await ActionAnswerTopic().run(
+        dispatcher, tracker([user("choose_topic")], entities=entities), DOMAIN
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_help"]
