@@ -15,6 +15,8 @@ class Inbound:
     text: str
     provider_message_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    language_hint: str | None = None
+    """The channel's idea of the customer's language ("en-GB"); seeds a new conversation."""
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ class Router:
                 session,
                 channel=inbound.channel,
                 sender_id=inbound.sender_id,
-                language=self._default_language,
+                language=self._initial_language(inbound.language_hint),
             )
             message = None
             if inbound.provider_message_id is not None:
@@ -118,6 +118,10 @@ class Router:
                     provider_message_id=inbound.provider_message_id,
                 )
             return _Stored(message.id, conversation.language, None)
+
+    def _initial_language(self, hint: str | None) -> str:
+        language = (hint or "")[:2].lower()
+        return language if language in self._detector.languages else self._default_language
 
     async def _ask_assistant(self, inbound: Inbound, stored: _Stored) -> _Answer:
         metadata = {**inbound.metadata, "language": stored.language}

@@ -231,6 +231,16 @@ async def test_conversation_remembers_its_language(
         assert session.scalars(select(Conversation.language)).one() == "de"
 
 
+@pytest.mark.parametrize(("hint", "expected"), [("en-GB", "en"), ("de-CH", "de"), ("fr", "de")])
+async def test_channel_language_hint_seeds_a_new_conversation(
+    http: httpx.AsyncClient, fake_rasa: FakeRasa, hint: str, expected: str
+) -> None:
+    body = {"sender": "x", "message": "ok", "metadata": {"language": hint}}
+    await http.post("/webhooks/rest/webhook", json=body)
+
+    assert fake_rasa.requests[0]["metadata"]["language"] == expected
+
+
 async def test_button_payloads_keep_the_conversation_language(
     http: httpx.AsyncClient, fake_rasa: FakeRasa
 ) -> None:

@@ -3,7 +3,9 @@
 `POST /webhooks/rest/webhook` takes `{"sender", "message", "metadata"}` and answers
 synchronously with a list of `{"recipient_id", "text", "buttons", "image", "custom"}`.
 With REST_API_TOKEN set it needs `Authorization: Bearer <token>`; without one it
-serves clients on this machine only.
+serves clients on this machine only. `metadata.language` (e.g. the browser's
+"en-GB") seeds the language of a new conversation; `metadata.message_id` makes a
+retry of the same message idempotent.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def create_rest_channel(*, api_token: str | None) -> APIRouter:
                 text=message.message,
                 provider_message_id=str(provider_id) if provider_id is not None else None,
                 metadata=metadata,
+                language_hint=str(metadata.get("language") or "") or None,
             )
         )
         return [{**reply.to_rasa(), "recipient_id": message.sender} for reply in replies]
