@@ -126,9 +126,10 @@ def _demo_reset(args: argparse.Namespace) -> int:
     from bot.demo import seed
 
     _db_upgrade(args)
+    today = _today()
     with _session() as session:
-        seed.reset(session, data=seed.read_demo_file(_demo_file()), today=_today())
-    logger.info("Demo data restored (customers, points, conversations) as of %s", _today())
+        seed.reset(session, data=seed.read_demo_file(_demo_file()), today=today)
+    logger.info("Demo data restored (customers, points, conversations) as of %s", today)
     return 0
 
 
