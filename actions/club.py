@@ -10,8 +10,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.account import utter_personal_bonus
 from actions.database import session_factory
-from actions.formatting import format_euros, format_number
+from bot.formatting import format_euros, format_number
 from bot.loyalty import Programme, ProgrammeNotConfiguredError, load_programme
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class ActionClubAnswer(Action):  # type: ignore[misc]
         selected = (tracker.latest_message.get("response_selector") or {}).get("club") or {}
         topic = (selected.get("response") or {}).get("intent_response_key") or CLUB_OVERVIEW
         await utter_club_topic(dispatcher, topic, tracker.get_slot("language") or "de")
+        await utter_personal_bonus(dispatcher, tracker, topic)
         return []
 
 

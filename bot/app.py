@@ -53,7 +53,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     app = FastAPI(title="Nordlicht assistant gateway", lifespan=lifespan)
     token = settings.rest_api_token.get_secret_value() if settings.rest_api_token else None
-    app.include_router(create_rest_channel(api_token=token))
+    shop_secret = settings.shop_token_secret
+    app.include_router(
+        create_rest_channel(
+            api_token=token,
+            shop_token_secret=shop_secret.get_secret_value() if shop_secret else None,
+        )
+    )
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

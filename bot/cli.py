@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.clock import business_today
 from bot.settings import DatabaseSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -108,7 +107,7 @@ def _db_prepare(args: argparse.Namespace) -> int:
     _db_upgrade(args)
     with _session() as session:
         if seed.is_empty(session):
-            seed.reset(session, data=seed.read_demo_file(_demo_file()), today=_today())
+            seed.reset(session, data=seed.read_demo_file(_demo_file()), today=business_today())
             logger.info("New database: loaded the demo data (Nordlicht Home & Style)")
         else:
             logger.info("Database already holds data; left it as it is")
@@ -126,7 +125,7 @@ def _demo_reset(args: argparse.Namespace) -> int:
     from bot.demo import seed
 
     _db_upgrade(args)
-    today = _today()
+    today = business_today()
     with _session() as session:
         seed.reset(session, data=seed.read_demo_file(_demo_file()), today=today)
     logger.info("Demo data restored (customers, points, conversations) as of %s", today)
@@ -144,11 +143,6 @@ def _session() -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
-
-
-def _today() -> dt.date:
-    """The business day in the shop's time zone (TIME_ZONE, default Europe/Berlin)."""
-    return dt.datetime.now(ZoneInfo(os.environ.get("TIME_ZONE", "Europe/Berlin"))).date()
 
 
 def _demo_file() -> Path:

@@ -132,3 +132,19 @@ def _expiring(
 def account_summary(session: Session, *, customer: Customer, today: dt.date) -> AccountSummary:
     """The summary of a customer's account, read in the caller's session."""
     return summarise_account(load_programme(session), customer.transactions, today)
+
+
+def expiring_within(
+    summary: AccountSummary, *, today: dt.date, days: int
+) -> tuple[ExpiringPoints, ...]:
+    """The points that lapse in the next `days` days, soonest first."""
+    horizon = today + dt.timedelta(days=days)
+    return tuple(lot for lot in summary.expiring if lot.expires_on <= horizon)
+
+
+def recent_bookings(
+    bookings: Sequence[PointTransaction], *, today: dt.date, count: int
+) -> list[PointTransaction]:
+    """The latest `count` bookings up to today, newest first."""
+    booked = [b for b in bookings if b.booked_on <= today]
+    return sorted(booked, key=lambda b: (b.booked_on, b.id), reverse=True)[:count]

@@ -7,6 +7,16 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class IdentityProof:
+    """What a channel has verified about the sender, e.g. their WhatsApp number."""
+
+    via: str
+    """How it was proven: a `bot.identity.VerifiedVia` value."""
+    phone: str | None = None
+    member_number: str | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """A customer's message as a channel received it."""
 
@@ -17,6 +27,7 @@ class Inbound:
     metadata: dict[str, Any] = field(default_factory=dict)
     language_hint: str | None = None
     """The channel's idea of the customer's language ("en-GB"); seeds a new conversation."""
+    identity: IdentityProof | None = None
 
 
 @dataclass(frozen=True)

@@ -41,22 +41,27 @@ class DomainResponses:
         """Whether the domain defines the response."""
         return bool(self._responses.get(name))
 
-    def text(self, name: str, *, language: str) -> str:
-        """The variation for the language, else the unconditional (default-language) one."""
+    def text(self, name: str, *, language: str, **slots: Any) -> str:
+        """The variation Rasa would pick for these slot values (language first), else the default.
+
+        As in Rasa, a variation whose conditions all hold wins over the unconditional
+        one; slots not given count as unset.
+        """
         variations = self._responses.get(name)
         if not variations:
             raise MissingResponseError(name)
+        values = {"language": language, **slots}
         for variation in variations:
-            if _language_of(variation) == language:
+            conditions = variation.get("condition") or ()
+            if conditions and all(_holds(condition, values) for condition in conditions):
                 return str(variation["text"])
         for variation in variations:
-            if _language_of(variation) is None:
+            if not variation.get("condition"):
                 return str(variation["text"])
         return str(variations[0]["text"])
 
 
-def _language_of(variation: Mapping[str, Any]) -> str | None:
-    for condition in variation.get("condition") or ():
-        if condition.get("type") == "slot" and condition.get("name") == "language":
-            return str(condition.get("value"))
-    return None
+def _holds(condition: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    if condition.get("type") != "slot":
+        return False
+    return bool(values.get(str(condition.get("name"))) == condition.get("value"))

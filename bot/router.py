@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import identity
 from bot.db import conversations as queries
-from bot.db.orm import Message
+from bot.db.orm import Customer, Message
 from bot.language import LanguageDetector
 from bot.locks import KeyedLocks
 from bot.messages import Inbound, Outbound
@@ -33,6 +34,7 @@ class _Stored:
     message_id: int
     language: str
     earlier_replies: list[Outbound] | None
+    customer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,15 @@ class Router:
                     text=inbound.text,
                     provider_message_id=inbound.provider_message_id,
                 )
-            return _Stored(message.id, conversation.language, None)
+            customer = _identify(session, inbound)
+            return _Stored(message.id, conversation.language, None, _customer_metadata(customer))
 
     def _initial_language(self, hint: str | None) -> str:
         language = (hint or "")[:2].lower()
         return language if language in self._detector.languages else self._default_language
 
     async def _ask_assistant(self, inbound: Inbound, stored: _Stored) -> _Answer:
-        metadata = {**inbound.metadata, "language": stored.language}
+        metadata = {**inbound.metadata, "language": stored.language, "customer": stored.customer}
         try:
             replies = await self._rasa.send(
                 sender_id=inbound.sender_id,
@@ -168,6 +171,31 @@ class Router:
                     text=reply.text or "",
                     payload=payload,
                 )
+
+
+def _identify(session: Session, inbound: Inbound) -> Customer | None:
+    # Proof the channel brings (a WhatsApp number, a shop login) links the sender;
+    # otherwise the sender is whoever an earlier proof linked them to.
+    proof = inbound.identity
+    if proof is not None:
+        found = identity.link_by_proof(
+            session,
+            channel=inbound.channel,
+            sender_id=inbound.sender_id,
+            via=identity.VerifiedVia(proof.via),
+            phone=proof.phone,
+            member_number=proof.member_number,
+        )
+        if found is not None:
+            return found
+    return identity.linked_customer(session, inbound.sender_id)
+
+
+def _customer_metadata(customer: Customer | None) -> dict[str, Any] | None:
+    # Rasa learns only that the sender is verified and their first name (for the greeting).
+    if customer is None:
+        return None
+    return {"verified": True, "first_name": customer.first_name}
 
 
 def _outbound(inbound: Inbound, stored: list[Message]) -> list[Outbound]:

@@ -43,6 +43,8 @@ class GatewaySettings(DatabaseSettings):
     """ACTION_SERVER_URL: base URL of the action server (for /health)."""
     rest_api_token: SecretStr | None = None
     """REST_API_TOKEN: bearer token for the REST channel; unset means loopback clients only."""
+    shop_token_secret: SecretStr | None = None
+    """SHOP_TOKEN_SECRET: HS256 secret of the shop's customer login tokens; unset disables them."""
     domain_path: Path = Path("domain")
     """DOMAIN_PATH: Rasa domain file or folder, for the gateway's own replies (apologies)."""
     nlu_data_dir: Path = Path("data/nlu")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.migrate import upgrade
 from bot.demo import seed
+from tests.fakes.rasa import FakeRasa, serve
+from tests.gateway_client import gateway, make_settings
 
 DEMO_DAY = dt.date(2026, 11, 23)
 """The reset day for which shared/demo-company.md prints its dates."""
@@ -89,3 +92,23 @@ def demo_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     with sessions.begin() as session:
         seed.reset(session, data=seed.read_demo_file(), today=DEMO_DAY)
     return sessions
+
+
+@pytest.fixture
+def fake_rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def rasa_url(fake_rasa: FakeRasa) -> Iterator[str]:
+    with serve(fake_rasa.app()) as url:
+        yield url
+
+
+@pytest.fixture
+async def http(
+    engine: Engine, database_url: str, rasa_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway on a migrated empty database, talking to the fake Rasa."""
+    async with gateway(make_settings(database_url, rasa_url)) as client:
+        yield client

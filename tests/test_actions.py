@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions import database
 from actions.club import ActionClubAnswer
-from actions.formatting import format_euros, format_number
-from actions.language import ValidateSlotMappings
+from actions.slot_mappings import ValidateSlotMappings
+from bot.formatting import format_euros, format_number
 
 DOMAIN: dict[str, Any] = {
     "slots": {"language": {"type": "categorical", "mappings": [{"type": "custom"}]}}

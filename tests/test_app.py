@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -13,57 +11,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse, Response
 
-from bot.app import create_app
 from bot.db.orm import Conversation, Message
-from bot.settings import GatewaySettings
-from tests.fakes.rasa import FakeRasa, free_port, serve
+from tests.fakes.rasa import FakeRasa, free_port
+from tests.gateway_client import gateway, make_settings
 
 GERMAN_APOLOGY = "Entschuldige, ich habe gerade ein technisches Problem."
 ENGLISH_APOLOGY = "Sorry, I'm having a technical problem right now."
-LOOPBACK = ("127.0.0.1", 50000)
-
-
-@pytest.fixture
-def fake_rasa() -> FakeRasa:
-    return FakeRasa()
-
-
-@pytest.fixture
-def rasa_url(fake_rasa: FakeRasa) -> Iterator[str]:
-    with serve(fake_rasa.app()) as url:
-        yield url
-
-
-def make_settings(database_url: str, rasa_url: str, **overrides: Any) -> GatewaySettings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "rasa_url": rasa_url,
-        "rasa_token": "rasa-test-token",
-        "action_server_url": rasa_url,
-        "rasa_timeout_seconds": 5,
-        **overrides,
-    }
-    return GatewaySettings(**values)
-
-
-@asynccontextmanager
-async def gateway(
-    settings: GatewaySettings, client: tuple[str, int] = LOOPBACK
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan running, behind an HTTP client from `client`'s address."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=client)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield http
-
-
-@pytest.fixture
-async def http(
-    engine: Engine, database_url: str, rasa_url: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with gateway(make_settings(database_url, rasa_url)) as client:
-        yield client
 
 
 def stored(sessions: sessionmaker[Session]) -> list[Message]:
@@ -99,7 +52,7 @@ async def test_english_message_is_forwarded_as_english(
     )
 
     assert response.json()[0]["text"].startswith("echo[en]")
-    assert fake_rasa.requests[0]["metadata"] == {"x": 1, "language": "en"}
+    assert fake_rasa.requests[0]["metadata"] == {"x": 1, "language": "en", "customer": None}
 
 
 async def test_inbound_is_committed_before_rasa_sees_it(

@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 
 from bot.db.orm import PointTransaction, Reward, Tier
-from bot.loyalty import Programme, add_months, summarise_account, tier_for
+from bot.loyalty import (
+    Programme,
+    add_months,
+    expiring_within,
+    recent_bookings,
+    summarise_account,
+    tier_for,
+)
 
 TODAY = dt.date(2026, 11, 23)
 TIERS = (
@@ -97,3 +104,23 @@ def test_future_bookings_are_ignored() -> None:
 )
 def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
     assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(("expires_in_days", "listed"), [(89, True), (90, True), (91, False)])
+def test_expiry_notice_covers_exactly_the_next_90_days(expires_in_days: int, listed: bool) -> None:
+    earned_days_ago = (TODAY - add_months(TODAY + dt.timedelta(days=expires_in_days), -24)).days
+    summary = summarise_account(PROGRAMME, [booking(100, earned_days_ago)], TODAY)
+    lots = expiring_within(summary, today=TODAY, days=90)
+    assert [lot.points for lot in lots] == ([100] if listed else [])
+
+
+def test_expired_lots_are_not_announced_again() -> None:
+    bookings = [booking(100, 800, id=1), booking(-100, 70, kind="expiry", id=2)]
+    summary = summarise_account(PROGRAMME, bookings, TODAY)
+    assert (summary.balance, summary.expiring) == (0, ())
+
+
+def test_recent_bookings_are_the_newest_up_to_today() -> None:
+    bookings = [booking(10 * n, n, id=n) for n in range(1, 8)] + [booking(5, -3, id=99)]
+    latest = recent_bookings(bookings, today=TODAY, count=5)
+    assert [b.id for b in latest] == [1, 2, 3, 4, 5]

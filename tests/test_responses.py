@@ -47,3 +47,21 @@ def test_a_domain_folder_is_read_whole(tmp_path: Path) -> None:
     replies = DomainResponses.from_domain(tmp_path)
     assert replies.text("utter_a", language="en") == "A"
     assert replies.text("utter_b", language="en") == "Bee"
+
+
+def test_a_variation_whose_conditions_all_hold_wins(tmp_path: Path) -> None:
+    (tmp_path / "greet.yml").write_text(
+        "responses:\n"
+        "  utter_hi:\n"
+        "  - text: Hallo\n"
+        "  - text: Hallo {first_name}\n"
+        "    condition: [{type: slot, name: language, value: de},"
+        " {type: slot, name: customer_verified, value: true}]\n"
+        "  - text: Hello\n"
+        "    condition: [{type: slot, name: language, value: en}]\n",
+        encoding="utf-8",
+    )
+    replies = DomainResponses.from_domain(tmp_path)
+    assert replies.text("utter_hi", language="de", customer_verified=True) == "Hallo {first_name}"
+    assert replies.text("utter_hi", language="de", customer_verified=False) == "Hallo"
+    assert replies.text("utter_hi", language="en", customer_verified=True) == "Hello"

@@ -5,7 +5,9 @@ synchronously with a list of `{"recipient_id", "text", "buttons", "image", "cust
 With REST_API_TOKEN set it needs `Authorization: Bearer <token>`; without one it
 serves clients on this machine only. `metadata.language` (e.g. the browser's
 "en-GB") seeds the language of a new conversation; `metadata.message_id` makes a
-retry of the same message idempotent.
+retry of the same message idempotent. `metadata.customer_token`, a login token
+signed by the shop (see bot/shop_token.py), proves who a logged-in visitor is;
+a forged or expired one is refused with 401 and nothing is stored.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.messages import Inbound
+from bot.identity import VerifiedVia
+from bot.messages import IdentityProof, Inbound
 from bot.router import Router
+from bot.shop_token import InvalidShopTokenError, member_number_from_token
 
 CHANNEL = "rest"
 
@@ -30,7 +34,7 @@ class RestMessage(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-def create_rest_channel(*, api_token: str | None) -> APIRouter:
+def create_rest_channel(*, api_token: str | None, shop_token_secret: str | None) -> APIRouter:
     """The REST channel's routes; the app wires the router into `app.state.router`."""
     routes = APIRouter()
 
@@ -39,7 +43,8 @@ def create_rest_channel(*, api_token: str | None) -> APIRouter:
         _authorise(request, api_token)
         message = await _parse(request)
         router: Router = request.app.state.router
-        metadata = message.metadata or {}
+        metadata = dict(message.metadata or {})
+        proof = _shop_login(metadata.pop("customer_token", None), shop_token_secret)
         provider_id = metadata.get("message_id")
         replies = await router.handle(
             Inbound(
@@ -49,6 +54,7 @@ def create_rest_channel(*, api_token: str | None) -> APIRouter:
                 provider_message_id=str(provider_id) if provider_id is not None else None,
                 metadata=metadata,
                 language_hint=str(metadata.get("language") or "") or None,
+                identity=proof,
             )
         )
         return [{**reply.to_rasa(), "recipient_id": message.sender} for reply in replies]
@@ -69,6 +75,18 @@ def _authorise(request: Request, api_token: str | None) -> None:
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(supplied.encode(), api_token.encode()):
         raise HTTPException(403, "invalid bearer token")
+
+
+def _shop_login(token: Any, secret: str | None) -> IdentityProof | None:
+    if token is None:
+        return None
+    if secret is None:
+        raise HTTPException(401, "customer_token given, but SHOP_TOKEN_SECRET is not configured")
+    try:
+        member_number = member_number_from_token(str(token), secret=secret)
+    except InvalidShopTokenError as error:
+        raise HTTPException(401, f"invalid customer_token: {error}") from error
+    return IdentityProof(via=VerifiedVia.SHOP_LOGIN.value, member_number=member_number)
 
 
 def _is_loopback(host: str) -> bool:

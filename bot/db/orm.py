@@ -88,9 +88,14 @@ class Customer(Base):
     language: Mapped[str] = mapped_column(String(2))
     marketing_consent: Mapped[bool]
     joined_on: Mapped[dt.date] = mapped_column(Date)
+    ledger_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Raised by every booking that spends points; writing it first serialises spending."""
 
     transactions: Mapped[list[PointTransaction]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="PointTransaction.id"
+    )
+    identities: Mapped[list[ChannelIdentity]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="ChannelIdentity.id"
     )
 
 
@@ -108,6 +113,55 @@ class PointTransaction(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
 
     customer: Mapped[Customer] = relationship(back_populates="transactions")
+
+
+class Voucher(Base):
+    """A reward voucher bought with points; `request_key` makes one confirmation buy one voucher."""
+
+    __tablename__ = "vouchers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("point_transactions.id", ondelete="CASCADE"), unique=True
+    )
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    points: Mapped[int]
+    value_cents: Mapped[int]
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ChannelIdentity(Base):
+    """A channel account (WhatsApp number, Telegram user, shop login) proven to be a customer's."""
+
+    __tablename__ = "channel_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    sender_id: Mapped[str] = mapped_column(String(200), unique=True)
+    verified_via: Mapped[str] = mapped_column(String(20))
+    verified_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class VerificationAttempt(Base):
+    """One try to prove an identity with member number and date of birth; failures lock."""
+
+    __tablename__ = "verification_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200), index=True)
+    member_number: Mapped[str] = mapped_column(String(20))
+    succeeded: Mapped[bool]
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Conversation(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.orm import (
     Base,
+    ChannelIdentity,
     Conversation,
     Customer,
     LoyaltyProgramme,
@@ -19,6 +20,8 @@ from bot.db.orm import (
     PointTransaction,
     Reward,
     Tier,
+    VerificationAttempt,
+    Voucher,
 )
 from bot.loyalty import add_months
 
@@ -28,6 +31,9 @@ DEFAULT_DEMO_FILE = Path(__file__).with_name("nordlicht.yml")
 _RESET_ORDER: tuple[type[Base], ...] = (
     Message,
     Conversation,
+    VerificationAttempt,
+    Voucher,
+    ChannelIdentity,
     PointTransaction,
     Customer,
     Reward,

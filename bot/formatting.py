@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 def format_number(value: int, language: str) -> str:
     """Thousands separated by a dot in German and a comma in English."""
@@ -16,3 +18,14 @@ def format_euros(cents: int, language: str) -> str:
     if rest:
         amount += ("," if language == "de" else ".") + f"{rest:02d}"
     return f"{amount} €" if language == "de" else f"€{amount}"
+
+
+def format_date(day: dt.date, language: str) -> str:
+    """`31.12.2026` in German, `31 Dec 2026` in English."""
+    return f"{day:%d.%m.%Y}" if language == "de" else f"{day.day} {day:%b %Y}"
+
+
+def format_points(points: int, language: str) -> str:
+    """A booking with its sign, `+310` or `−500`, grouped like other numbers."""
+    sign = "+" if points >= 0 else "−"
+    return sign + format_number(abs(points), language)

@@ -1,0 +1,52 @@
+"""Keeps the conversation-wide slots equal to what the gateway knows about each message.
+
+The gateway detects the language of every message and knows whether the sender is
+a verified customer; it sends both as metadata. Rasa runs this action after every
+user message (custom slot mappings).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+
+SUPPORTED_LANGUAGES = ("de", "en")
+
+
+class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Take the gateway's per-message language; keep the slot when none was sent."""
+        language = _metadata(tracker).get("language")
+        if language in SUPPORTED_LANGUAGES:
+            return {"language": language}
+        return {}
+
+    async def extract_customer_verified(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Follow the gateway's word on the sender; keep the slot when it said nothing."""
+        metadata = _metadata(tracker)
+        if "customer" not in metadata:
+            return {}
+        customer = metadata["customer"] or {}
+        verified = bool(customer.get("verified"))
+        return {"customer_verified": verified, "first_name": customer.get("first_name")}
+
+    async def validate_language(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Accept the extracted language (extraction already checked it)."""
+        return {"language": value}
+
+
+def _metadata(tracker: Tracker) -> dict[str, Any]:
+    return tracker.latest_message.get("metadata") or {}

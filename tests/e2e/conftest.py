@@ -1,0 +1,139 @@
+"""The running stack (`python -m bot run`) as a fixture: one per test module and backend.
+
+Trains the model first if data/, domain or config changed (otherwise reuses it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.responses import DomainResponses
+from tests.conftest import BACKENDS, postgres_schema
+from tests.fakes.rasa import free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+RASA_BIN = PROJECT / ".venv-rasa" / "bin" / "rasa"
+STARTUP_TIMEOUT_SECONDS = 300
+RESTART_DELAY_SECONDS = 8
+REPLIES = DomainResponses.from_domain(PROJECT / "domain")
+
+
+@dataclass
+class RunningStack:
+    base_url: str
+    rasa_url: str
+    data_dir: Path
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        response = httpx.post(
+            f"{self.base_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        replies: list[dict[str, Any]] = response.json()
+        return replies
+
+    def pid(self, name: str) -> int:
+        return int((self.data_dir / "run" / f"{name}.pid").read_text())
+
+    @property
+    def tracker_store_url(self) -> str:
+        """Where Rasa should keep its trackers: the business PostgreSQL, else SQLite."""
+        if self.database_url.startswith("postgresql"):
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'rasa-tracker.sqlite'}"
+
+    def query(self, sql: str, *, url: str | None = None, **params: Any) -> list[tuple[Any, ...]]:
+        engine = create_engine(url or self.database_url)
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(text(sql), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+    def wait_until_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"the stack exited early:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        pytest.fail(f"the stack did not become healthy:\n{self.log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """The stack on SQLite, or with business data and Rasa's tracker store on PostgreSQL."""
+    if not RASA_BIN.exists():
+        pytest.skip("no Rasa environment (.venv-rasa); `make test` installs it")
+    data_dir = tmp_path_factory.mktemp("stack")
+    if request.param == "sqlite":
+        yield from _run_stack(data_dir, f"sqlite:///{data_dir / 'nordlicht.sqlite'}")
+    else:
+        with postgres_schema() as url:
+            yield from _run_stack(data_dir, url)
+
+
+def _run_stack(data_dir: Path, database_url: str) -> Iterator[RunningStack]:
+    subprocess.run([sys.executable, "-m", "bot", "model", "train"], cwd=PROJECT, check=True)
+    port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "RASA_PORT": str(rasa_port),
+        "ACTION_SERVER_PORT": str(actions_port),
+        "RESTART_DELAY_SECONDS": str(RESTART_DELAY_SECONDS),
+    }
+    for name in ("RASA_TRACKER_STORE_URL", "REST_API_TOKEN", "RASA_TOKEN"):
+        env.pop(name, None)
+    subprocess.run([sys.executable, "-m", "bot", "db", "prepare"], cwd=PROJECT, env=env, check=True)
+    log = data_dir / "stack.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=PROJECT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = RunningStack(
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{rasa_port}",
+        data_dir,
+        database_url,
+        process,
+        log,
+    )
+    try:
+        running.wait_until_healthy(STARTUP_TIMEOUT_SECONDS)
+        yield running
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(60)

@@ -1,0 +1,39 @@
+"""The gateway app in-process, with test settings, behind an HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from bot.app import create_app
+from bot.settings import GatewaySettings
+
+LOOPBACK = ("127.0.0.1", 50000)
+
+
+def make_settings(database_url: str, rasa_url: str, **overrides: Any) -> GatewaySettings:
+    """Settings pointing at a test database and a (fake) Rasa that also answers /health."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "rasa_url": rasa_url,
+        "rasa_token": "rasa-test-token",
+        "action_server_url": rasa_url,
+        "rasa_timeout_seconds": 5,
+        **overrides,
+    }
+    return GatewaySettings(**values)
+
+
+@asynccontextmanager
+async def gateway(
+    settings: GatewaySettings, client: tuple[str, int] = LOOPBACK
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan running, behind an HTTP client from `client`'s address."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield http
