@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ["member_number", "birth_date"]
 REDEEM_INTENT = "redeem_reward"
+CONTACT_SHARED = "/contact_shared"
 
 
 class ActionRememberRequest(Action):  # type: ignore[misc]
@@ -69,7 +70,13 @@ class ValidateVerificationForm(FormValidationAction):  # type: ignore[misc]
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         """Accept "nl 100234" and the like; a date in the same message fills the next slot."""
+        if tracker.get_slot("customer_verified"):
+            # Linked meanwhile (a shared Telegram contact): nothing left to ask.
+            return {"member_number": None}
         text = str(value or "")
+        if text == CONTACT_SHARED:
+            dispatcher.utter_message(response="utter_contact_not_linked")
+            return {"member_number": None}
         member_number = identity.normalise_member_number(text)
         if member_number is None:
             dispatcher.utter_message(response="utter_invalid_member_number")

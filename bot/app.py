@@ -11,8 +11,11 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
+from twilio.request_validator import RequestValidator
 
 from bot.channels.rest import create_rest_channel
+from bot.channels.telegram import create_telegram_routes, telegram_channel
+from bot.channels.whatsapp import create_whatsapp_routes, whatsapp_channel
 from bot.db.engine import make_engine, make_session_factory
 from bot.health import action_server_health, database_health, rasa_health
 from bot.language import LanguageDetector
@@ -47,8 +50,22 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 replies=DomainResponses.from_domain(settings.domain_path),
                 default_language=settings.default_language,
             )
-            logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)
-            yield
+            app.state.public_base_url = settings.public_base_url
+            async with (
+                whatsapp_channel(settings, app.state.router) as whatsapp,
+                telegram_channel(settings, app.state.router) as telegram,
+            ):
+                app.state.whatsapp = whatsapp
+                token = settings.twilio_auth_token
+                app.state.twilio_validator = (
+                    RequestValidator(token.get_secret_value()) if whatsapp and token else None
+                )
+                app.state.telegram = telegram
+                secret = settings.telegram_webhook_secret
+                app.state.telegram_secret = secret.get_secret_value() if secret else None
+                logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)
+                yield
+            await app.state.router.drain()
         engine.dispose()
 
     app = FastAPI(title="Nordlicht assistant gateway", lifespan=lifespan)
@@ -60,6 +77,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             shop_token_secret=shop_secret.get_secret_value() if shop_secret else None,
         )
     )
+
+    app.include_router(create_telegram_routes())
+    app.include_router(create_whatsapp_routes())
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

@@ -63,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     model.add_parser("path", help="print the current model's path").set_defaults(
         command=_model_path
     )
+    telegram = commands.add_parser("telegram", help="Telegram webhook").add_subparsers(
+        required=True
+    )
+    telegram.add_parser(
+        "set-webhook", help="register PUBLIC_BASE_URL/webhooks/telegram/webhook with Telegram"
+    ).set_defaults(command=_telegram_set_webhook)
+    telegram.add_parser(
+        "delete-webhook", help="stop Telegram from calling the webhook"
+    ).set_defaults(command=_telegram_delete_webhook)
     evaluation = commands.add_parser("eval", help="score the model on the held-out test set")
     evaluation.add_argument("--report-dir", type=Path, default=PROJECT_DIR / "reports" / "nlu")
     evaluation.set_defaults(command=_eval)
@@ -90,6 +99,24 @@ def _serve(_: argparse.Namespace) -> int:
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
     )
     return 0
+
+
+def _telegram_set_webhook(_: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram import register_webhook
+    from bot.settings import TelegramSettings
+
+    return asyncio.run(register_webhook(TelegramSettings(), delete=False))
+
+
+def _telegram_delete_webhook(_: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram import register_webhook
+    from bot.settings import TelegramSettings
+
+    return asyncio.run(register_webhook(TelegramSettings(), delete=True))
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:

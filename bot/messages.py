@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SHARE_PHONE_PAYLOAD = "/share_phone"
+"""A button asking the customer to share their phone number; only Telegram can offer it."""
+
 
 @dataclass(frozen=True)
 class IdentityProof:
@@ -59,6 +62,11 @@ class Outbound:
             image=data.get("image"),
             custom=data.get("custom"),
         )
+
+    def without_buttons(self, payload: str) -> Outbound:
+        """The reply minus buttons this channel cannot offer."""
+        kept = tuple(b for b in self.buttons if b.payload != payload)
+        return Outbound(self.recipient_id, self.text, kept, self.image, self.custom)
 
     def to_rasa(self) -> dict[str, Any]:
         """The REST channel's JSON shape; absent parts are left out, as Rasa does."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +21,17 @@ from bot.db import conversations as queries
 from bot.db.orm import Customer, Message
 from bot.language import LanguageDetector
 from bot.locks import KeyedLocks
-from bot.messages import Inbound, Outbound
+from bot.messages import Button, Inbound, Outbound
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from bot.responses import DomainResponses
 
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = "utter_service_unavailable"
+
+Deliver = Callable[[list[Outbound], str], Awaitable[list[str | None]]]
+"""Sends replies (in the conversation's language) on the customer's channel and returns the
+provider's id of each (or None); raises when the provider refuses them."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class _Stored:
     language: str
     earlier_replies: list[Outbound] | None
     customer: dict[str, Any] | None = None
+    is_new: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class Router:
         self._replies = replies
         self._default_language = default_language
         self._locks = KeyedLocks()
+        self._accept_locks = KeyedLocks()
+        self._tails: dict[str, asyncio.Task[None]] = {}
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one customer message exactly once; a provider retry gets the same replies."""
@@ -74,20 +82,83 @@ class Router:
                     inbound.channel,
                 )
                 return stored.earlier_replies
-            started = time.monotonic()
-            answer = await self._ask_assistant(inbound, stored)
-            await asyncio.to_thread(self._store_answer, stored.message_id, answer)
-            logger.info(
-                "Message %s on %s: %s with %d repl%s in %.0f ms",
+            return (await self._answer(inbound, stored)).replies
+
+    async def accept(self, inbound: Inbound, deliver: Deliver) -> bool:
+        """Store a message now and answer it in the background through `deliver`.
+
+        For channels that acknowledge first and reply later (Telegram, WhatsApp). The
+        message is committed before this returns; messages of one conversation are
+        answered and delivered in the order they were accepted. False for a message
+        stored before (a provider retry), which is not answered again.
+        """
+        sender = inbound.sender_id
+        async with self._accept_locks.hold(sender):
+            stored = await asyncio.to_thread(self._store_inbound, inbound)
+            if not stored.is_new:
+                logger.info(
+                    "Message %s on %s arrived again (provider retry); it is handled only once",
+                    inbound.provider_message_id,
+                    inbound.channel,
+                )
+                return False
+            previous = self._tails.get(sender)
+            task = asyncio.create_task(self._answer_in_turn(inbound, stored, deliver, previous))
+            self._tails[sender] = task
+            task.add_done_callback(lambda done: self._forget_tail(sender, done))
+        return True
+
+    async def drain(self) -> None:
+        """Wait for the answers still being worked on (at shutdown)."""
+        pending = list(self._tails.values())
+        if pending:
+            logger.info("Finishing %d conversation(s) before stopping", len(pending))
+            await asyncio.wait(pending)
+
+    async def _answer_in_turn(
+        self,
+        inbound: Inbound,
+        stored: _Stored,
+        deliver: Deliver,
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        async with self._locks.hold(inbound.sender_id):
+            answer = await self._answer(inbound, stored)
+        try:
+            provider_ids = await deliver(answer.replies, stored.language)
+        except Exception as error:  # noqa: BLE001 - any channel failure is recorded, not raised
+            reason = f"{type(error).__name__}: {error}"[:200]
+            logger.error(
+                "The reply to message %s could not be sent on %s (%s); it is kept as failed",
                 stored.message_id,
                 inbound.channel,
-                answer.status,
-                len(answer.replies),
-                "y" if len(answer.replies) == 1 else "ies",
-                (time.monotonic() - started) * 1000,
+                reason,
             )
-            logger.debug("Message %s text: %r", stored.message_id, inbound.text)
-            return answer.replies
+            await asyncio.to_thread(self._mark_replies_failed, stored.message_id, reason)
+            return
+        await asyncio.to_thread(self._record_provider_ids, stored.message_id, provider_ids)
+
+    def _forget_tail(self, sender: str, task: asyncio.Task[None]) -> None:
+        if self._tails.get(sender) is task:
+            del self._tails[sender]
+
+    async def _answer(self, inbound: Inbound, stored: _Stored) -> _Answer:
+        started = time.monotonic()
+        answer = await self._ask_assistant(inbound, stored)
+        await asyncio.to_thread(self._store_answer, stored.message_id, answer)
+        logger.info(
+            "Message %s on %s: %s with %d repl%s in %.0f ms",
+            stored.message_id,
+            inbound.channel,
+            answer.status,
+            len(answer.replies),
+            "y" if len(answer.replies) == 1 else "ies",
+            (time.monotonic() - started) * 1000,
+        )
+        logger.debug("Message %s text: %r", stored.message_id, inbound.text)
+        return answer
 
     def _store_inbound(self, inbound: Inbound) -> _Stored:
         with self._sessions.begin() as session:
@@ -112,6 +183,7 @@ class Router:
                 conversation.language = self._detector.detect(
                     inbound.text, current=conversation.language
                 )
+            is_new = message is None
             if message is None:
                 message = queries.add_inbound(
                     session,
@@ -120,7 +192,9 @@ class Router:
                     provider_message_id=inbound.provider_message_id,
                 )
             customer = _identify(session, inbound)
-            return _Stored(message.id, conversation.language, None, _customer_metadata(customer))
+            return _Stored(
+                message.id, conversation.language, None, _customer_metadata(customer), is_new
+            )
 
     def _initial_language(self, hint: str | None) -> str:
         language = (hint or "")[:2].lower()
@@ -155,6 +229,43 @@ class Router:
         return _Answer(
             replies=[apology], author="system", status="unanswered", failure_reason=reason
         )
+
+    async def update_delivery(
+        self, provider_message_id: str, status: str, reason: str | None
+    ) -> bool:
+        """Record what the provider reports about a sent reply (delivered, read, failed)."""
+        return await asyncio.to_thread(self._update_delivery, provider_message_id, status, reason)
+
+    def _update_delivery(self, provider_message_id: str, status: str, reason: str | None) -> bool:
+        with self._sessions.begin() as session:
+            reply = queries.find_outbound(session, provider_message_id=provider_message_id)
+            if reply is None:
+                return False
+            reply.status, reply.failure_reason = status, reason
+            return True
+
+    async def offered_buttons(self, sender_id: str) -> list[Button]:
+        """The buttons of the latest reply in a conversation (for numbered-list channels)."""
+        return await asyncio.to_thread(self._offered_buttons, sender_id)
+
+    def _offered_buttons(self, sender_id: str) -> list[Button]:
+        with self._sessions() as session:
+            reply = queries.latest_reply_with_buttons(session, sender_id=sender_id)
+            if reply is None:
+                return []
+            return [Button(b["title"], b["payload"]) for b in reply.payload.get("buttons", [])]
+
+    def _record_provider_ids(self, message_id: int, provider_ids: list[str | None]) -> None:
+        with self._sessions.begin() as session:
+            for reply, provider_id in zip(
+                queries.replies_to(session, message_id=message_id), provider_ids, strict=False
+            ):
+                reply.provider_message_id = provider_id
+
+    def _mark_replies_failed(self, message_id: int, reason: str) -> None:
+        with self._sessions.begin() as session:
+            for reply in queries.replies_to(session, message_id=message_id):
+                reply.status, reply.failure_reason = "failed", reason
 
     def _store_answer(self, message_id: int, answer: _Answer) -> None:
         with self._sessions.begin() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,7 +27,24 @@ class DatabaseSettings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'nordlicht.sqlite'}"
 
 
-class GatewaySettings(DatabaseSettings):
+class TelegramSettings(BaseSettings):
+    """The Telegram bot; read by the gateway and by `python -m bot telegram`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    """TELEGRAM_BOT_TOKEN: the bot's token from @BotFather; unset disables Telegram."""
+    telegram_webhook_secret: SecretStr | None = None
+    """TELEGRAM_WEBHOOK_SECRET: token Telegram sends with every webhook (A-Z a-z 0-9 _ -)."""
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    """TELEGRAM_MODE: `webhook` (production) or `polling` (local development)."""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    """TELEGRAM_API_URL: Bot API base URL (the token is appended); tests point it at a fake."""
+    public_base_url: str | None = None
+    """PUBLIC_BASE_URL: the gateway's public https URL, for registering webhooks."""
+
+
+class GatewaySettings(DatabaseSettings, TelegramSettings):
     """Everything the gateway (bot/app.py) needs; RASA_TOKEN is required."""
 
     host: str = "127.0.0.1"
@@ -49,5 +67,15 @@ class GatewaySettings(DatabaseSettings):
     """DOMAIN_PATH: Rasa domain file or folder, for the gateway's own replies (apologies)."""
     nlu_data_dir: Path = Path("data/nlu")
     """NLU_DATA_DIR: per-language NLU data (de/, en/) the language detector learns from."""
+    twilio_account_sid: str | None = None
+    """TWILIO_ACCOUNT_SID: the Twilio account (AC…); WhatsApp is off without it."""
+    twilio_auth_token: SecretStr | None = None
+    """TWILIO_AUTH_TOKEN: signs Twilio's webhooks and authenticates the Messages API."""
+    twilio_whatsapp_from: str | None = None
+    """TWILIO_WHATSAPP_FROM: the shop's WhatsApp sender, e.g. `whatsapp:+14155238886`."""
+    twilio_api_url: str = "https://api.twilio.com"
+    """TWILIO_API_URL: base URL of Twilio's REST API; tests point it at a fake."""
+    twilio_template_content_sid: str | None = None
+    """TWILIO_TEMPLATE_CONTENT_SID: approved template (HX…) for replies after WhatsApp's 24 h."""
     default_language: str = "de"
     """DEFAULT_LANGUAGE: language of a new conversation until the customer writes otherwise."""

@@ -219,13 +219,27 @@ async def test_wrong_answers_reveal_nothing_and_lock_after_three() -> None:
 async def test_unclear_input_is_asked_again() -> None:
     form = ValidateVerificationForm()
     dispatcher = CollectingDispatcher()
-    number = await form.validate_member_number("keine ahnung", dispatcher, tracker("rest:x"), {})
-    date = await form.validate_birth_date("irgendwann im april", dispatcher, tracker("rest:x"), {})
-    assert (number, date) == ({"member_number": None}, {"birth_date": None})
+    stranger = tracker("rest:x", customer_verified=False)
+    number = await form.validate_member_number("keine ahnung", dispatcher, stranger, {})
+    date = await form.validate_birth_date("irgendwann im april", dispatcher, stranger, {})
+    contact = await form.validate_member_number("/contact_shared", dispatcher, stranger, {})
+    assert (number, date, contact) == ({"member_number": None}, {"birth_date": None}, number)
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_invalid_member_number",
         "utter_invalid_birth_date",
+        "utter_contact_not_linked",
     ]
+
+
+async def test_a_chat_linked_meanwhile_ends_the_form() -> None:
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    linked = tracker(ANNA_CHAT, customer_verified=True)
+    assert await form.validate_member_number("/contact_shared", dispatcher, linked, {}) == {
+        "member_number": None
+    }
+    assert await form.required_slots(["member_number", "birth_date"], dispatcher, linked, {}) == []
+    assert dispatcher.messages == []
 
 
 async def test_redeeming_a_voucher_end_to_end() -> None:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.identity import VerifiedVia
-from bot.messages import IdentityProof, Inbound
+from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound
 from bot.router import Router
 from bot.shop_token import InvalidShopTokenError, member_number_from_token
 
@@ -57,7 +57,10 @@ def create_rest_channel(*, api_token: str | None, shop_token_secret: str | None)
                 identity=proof,
             )
         )
-        return [{**reply.to_rasa(), "recipient_id": message.sender} for reply in replies]
+        return [
+            {**reply.without_buttons(SHARE_PHONE_PAYLOAD).to_rasa(), "recipient_id": message.sender}
+            for reply in replies
+        ]
 
     return routes
 

@@ -83,3 +83,24 @@ def replies_to(session: Session, *, message_id: int) -> list[Message]:
             select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
         )
     )
+
+
+def find_outbound(session: Session, *, provider_message_id: str) -> Message | None:
+    """A reply the provider knows under this id (for delivery status reports)."""
+    return session.scalar(
+        select(Message).where(
+            Message.direction == "out", Message.provider_message_id == provider_message_id
+        )
+    )
+
+
+def latest_reply_with_buttons(session: Session, *, sender_id: str) -> Message | None:
+    """The newest reply in the sender's conversation, if it offered buttons."""
+    latest = session.scalar(
+        select(Message)
+        .join(Conversation)
+        .where(Conversation.sender_id == sender_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return latest if latest is not None and latest.payload.get("buttons") else None
