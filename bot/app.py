@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from bot.channels.rest import create_rest_channel
 from bot.channels.telegram import create_telegram_routes, telegram_channel
 from bot.channels.whatsapp import create_whatsapp_routes, whatsapp_channel
+from bot.channels.widget import WidgetHub, create_widget_routes
 from bot.db.engine import make_engine, make_session_factory
 from bot.health import action_server_health, database_health, rasa_health
 from bot.language import LanguageDetector
@@ -26,6 +28,16 @@ from bot.settings import GatewaySettings
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+def widget_session_secret(settings: GatewaySettings) -> bytes:
+    """WIDGET_SESSION_SECRET, or a random one that lives as long as this process."""
+    if settings.widget_session_secret is not None:
+        return settings.widget_session_secret.get_secret_value().encode()
+    logger.info(
+        "WIDGET_SESSION_SECRET is not set: chat sessions without messages end with a restart"
+    )
+    return secrets.token_bytes(32)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -51,6 +63,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 default_language=settings.default_language,
             )
             app.state.public_base_url = settings.public_base_url
+            app.state.widget = WidgetHub(
+                app.state.router, sessions, session_secret=widget_session_secret(settings)
+            )
             async with (
                 whatsapp_channel(settings, app.state.router) as whatsapp,
                 telegram_channel(settings, app.state.router) as telegram,
@@ -80,6 +95,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     app.include_router(create_telegram_routes())
     app.include_router(create_whatsapp_routes())
+    app.include_router(create_widget_routes())
+    app.state.shop_token_secret = shop_secret.get_secret_value() if shop_secret else None
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
@@ -102,5 +119,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget_script() -> FileResponse:
+        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript")
 
     return app

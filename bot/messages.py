@@ -31,6 +31,8 @@ class Inbound:
     language_hint: str | None = None
     """The channel's idea of the customer's language ("en-GB"); seeds a new conversation."""
     identity: IdentityProof | None = None
+    display_text: str | None = None
+    """What the customer saw themselves send, when `text` is a button's payload."""
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,9 @@ class Router:
                 )
             if message is not None and message.status != "received":
                 earlier = queries.replies_to(session, message_id=message.id)
-                return _Stored(message.id, conversation.language, _outbound(inbound, earlier))
+                return _Stored(
+                    message.id, conversation.language, _outbound(inbound, earlier), is_new=False
+                )
             if not inbound.text.startswith("/"):
                 # Button payloads ("/choose_topic{...}") say nothing about the language.
                 conversation.language = self._detector.detect(
@@ -190,6 +192,7 @@ class Router:
                     conversation=conversation,
                     text=inbound.text,
                     provider_message_id=inbound.provider_message_id,
+                    display_text=inbound.display_text,
                 )
             customer = _identify(session, inbound)
             return _Stored(

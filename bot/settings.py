@@ -77,5 +77,7 @@ class GatewaySettings(DatabaseSettings, TelegramSettings):
     """TWILIO_API_URL: base URL of Twilio's REST API; tests point it at a fake."""
     twilio_template_content_sid: str | None = None
     """TWILIO_TEMPLATE_CONTENT_SID: approved template (HX…) for replies after WhatsApp's 24 h."""
+    widget_session_secret: SecretStr | None = None
+    """WIDGET_SESSION_SECRET: signs widget session ids; set it when several gateways run."""
     default_language: str = "de"
     """DEFAULT_LANGUAGE: language of a new conversation until the customer writes otherwise."""

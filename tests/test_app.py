@@ -292,5 +292,9 @@ async def test_health_is_unavailable_when_action_server_and_rasa_are_down(
 async def test_demo_page_is_served(http: httpx.AsyncClient) -> None:
     response = await http.get("/")
 
+    script = await http.get("/widget.js")
+
     assert response.status_code == 200
-    assert "Nordlicht" in response.text and "/webhooks/rest/webhook" in response.text
+    assert "Nordlicht" in response.text and '<script src="/widget.js"' in response.text
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "/widget/ws" in script.text

@@ -14,7 +14,7 @@ def get_or_create_conversation(
     session: Session, *, channel: str, sender_id: str, language: str
 ) -> Conversation:
     """The sender's conversation, created in `language` on first contact."""
-    conversation = session.scalar(select(Conversation).where(Conversation.sender_id == sender_id))
+    conversation = find_conversation(session, sender_id=sender_id)
     if conversation is None:
         conversation = Conversation(channel=channel, sender_id=sender_id, language=language)
         session.add(conversation)
@@ -36,7 +36,12 @@ def find_inbound(
 
 
 def add_inbound(
-    session: Session, *, conversation: Conversation, text: str, provider_message_id: str | None
+    session: Session,
+    *,
+    conversation: Conversation,
+    text: str,
+    provider_message_id: str | None,
+    display_text: str | None = None,
 ) -> Message:
     """Store a customer message as received (not yet answered)."""
     message = Message(
@@ -44,7 +49,7 @@ def add_inbound(
         direction="in",
         author="customer",
         text=text,
-        payload={},
+        payload={"display": display_text} if display_text else {},
         provider_message_id=provider_message_id,
         status="received",
     )
@@ -104,3 +109,20 @@ def latest_reply_with_buttons(session: Session, *, sender_id: str) -> Message | 
         .limit(1)
     )
     return latest if latest is not None and latest.payload.get("buttons") else None
+
+
+def find_conversation(session: Session, *, sender_id: str) -> Conversation | None:
+    """The sender's conversation, if they ever wrote."""
+    return session.scalar(select(Conversation).where(Conversation.sender_id == sender_id))
+
+
+def conversation_messages(session: Session, *, sender_id: str) -> list[Message]:
+    """Everything said in a conversation, oldest first (for restoring a chat window)."""
+    return list(
+        session.scalars(
+            select(Message)
+            .join(Conversation)
+            .where(Conversation.sender_id == sender_id)
+            .order_by(Message.id)
+        )
+    )
