@@ -82,3 +82,16 @@ class Outbound:
         if self.custom is not None:
             data["custom"] = self.custom
         return data
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Parts of at most `limit` characters for channels with a length cap, cut at a line
+    break or space where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return parts

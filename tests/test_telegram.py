@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse, Response
 
-from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, split_text
+from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, register_webhook
 from bot.db.orm import ChannelIdentity, Message
+from bot.messages import split_text
+from bot.settings import TelegramSettings
 from tests.fakes.rasa import FakeRasa, serve
 from tests.fakes.telegram import (
     FakeTelegram,
@@ -254,5 +256,44 @@ async def test_without_a_token_the_channel_is_off(
 
 def test_split_text_prefers_line_breaks() -> None:
     text = "a" * 3000 + "\n" + "b" * 3000
-    assert split_text(text) == ["a" * 3000, "b" * 3000]
-    assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]
+    assert split_text(text, 4096) == ["a" * 3000, "b" * 3000]
+    assert split_text("x" * 5000, 4096) == ["x" * 4096, "x" * 904]
+
+
+async def test_polling_mode_fetches_updates_instead_of_a_webhook(
+    demo_sessions: sessionmaker[Session],
+    database_url: str,
+    rasa_url: str,
+    telegram_url: str,
+    fake_telegram: FakeTelegram,
+) -> None:
+    settings = make_settings(
+        database_url,
+        rasa_url,
+        telegram_bot_token=FakeTelegram.token,
+        telegram_mode="polling",
+        telegram_api_url=f"{telegram_url}/bot",
+    )
+    fake_telegram.updates.append(text_update(1, ANNA, "Hallo"))
+    async with gateway(settings):
+        await fake_telegram.wait_for_messages(ANNA, 1)
+    assert fake_telegram.sent(ANNA)[0]["text"] == "echo[de]: Hallo"
+    assert fake_telegram.methods().index("deleteWebhook") < fake_telegram.methods().index(
+        "getUpdates"
+    )
+
+
+async def test_set_webhook_registers_the_public_url_with_the_secret(
+    telegram_url: str, fake_telegram: FakeTelegram
+) -> None:
+    settings = TelegramSettings(
+        telegram_bot_token=FakeTelegram.token,
+        telegram_webhook_secret=SECRET,
+        telegram_api_url=f"{telegram_url}/bot",
+        public_base_url="https://shop.example/",
+    )
+    assert await register_webhook(settings, delete=False) == 0
+    [call] = [c for c in fake_telegram.calls if c.method == "setWebhook"]
+    assert call.params["url"] == f"https://shop.example{WEBHOOK_PATH}"
+    assert call.params["secret_token"] == SECRET
+    assert await register_webhook(TelegramSettings(), delete=False) == 2

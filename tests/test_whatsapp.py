@@ -22,10 +22,9 @@ from bot.channels.whatsapp import (
     ServiceWindowClosedError,
     WhatsAppChannel,
     make_client,
-    split_body,
 )
 from bot.db.orm import Message
-from bot.messages import Outbound
+from bot.messages import Outbound, split_text
 from bot.responses import DomainResponses
 from tests.fakes.rasa import FakeRasa, serve
 from tests.fakes.twilio import (
@@ -245,5 +244,5 @@ async def test_without_credentials_the_channel_is_off(http: httpx.AsyncClient) -
     assert (await post(http, incoming("SM1", ANNA, "Hallo"))).status_code == 404
 
 
-def test_split_body_keeps_words_whole() -> None:
-    assert split_body("a" * 1000 + " " + "b" * 1000) == ["a" * 1000, "b" * 1000]
+def test_split_text_keeps_words_whole() -> None:
+    assert split_text("a" * 1000 + " " + "b" * 1000, 1600) == ["a" * 1000, "b" * 1000]

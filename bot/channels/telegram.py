@@ -33,7 +33,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.identity import VerifiedVia
-from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound, Outbound
+from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound, Outbound, split_text
 from bot.router import Router
 from bot.settings import TelegramSettings
 
@@ -47,6 +47,7 @@ GREET_PAYLOAD = "/greet"
 CONTACT_PAYLOAD = "/contact_shared"
 UNSUPPORTED_PAYLOAD = "/unsupported_message"
 RATE_LIMIT_RETRIES = 3
+MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
 
 
 def make_bot(token: str, *, base_url: str) -> ExtBot[Any]:
@@ -87,7 +88,7 @@ class TelegramChannel:
             first: str | None = None
             if reply.image:
                 first = str((await self.bot.send_photo(chat_id, reply.image)).message_id)
-            parts = split_text(reply.text or "") if reply.text or not reply.image else []
+            parts = split_text(reply.text, MAX_TEXT) if reply.text else []
             for index, part in enumerate(parts):
                 markup = _keyboard(reply) if index == len(parts) - 1 else None
                 sent = await self.bot.send_message(chat_id, part, reply_markup=markup)
@@ -150,18 +151,6 @@ class TelegramChannel:
             await call
         except TelegramError as error:
             logger.warning("Telegram refused a courtesy call: %s", error)
-
-
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Parts of at most `limit` characters, cut at a line break or space where possible."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    parts.append(text)
-    return parts
 
 
 def _text_and_metadata(text: str) -> tuple[str, dict[str, Any]]:

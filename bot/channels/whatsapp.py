@@ -26,7 +26,7 @@ from twilio.rest import Client
 
 from bot.db.orm import utcnow
 from bot.identity import VerifiedVia
-from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound, Outbound
+from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound, Outbound, split_text
 from bot.responses import DomainResponses
 from bot.router import Router
 from bot.settings import GatewaySettings
@@ -104,7 +104,7 @@ class WhatsAppChannel:
         for reply in replies:
             body = self._render(reply.without_buttons(SHARE_PHONE_PAYLOAD), language)
             first: str | None = None
-            for part in split_body(body):
+            for part in split_text(body, MAX_BODY):
                 message = await self._client.messages.create_async(**self._params(to, body=part))
                 first = first or str(message.sid)
             ids.append(first)
@@ -152,18 +152,6 @@ class WhatsAppChannel:
             if 1 <= choice <= len(buttons):
                 return buttons[choice - 1].payload
         return body
-
-
-def split_body(body: str, limit: int = MAX_BODY) -> list[str]:
-    """Parts of at most `limit` characters, cut at a line break or space where possible."""
-    parts: list[str] = []
-    while len(body) > limit:
-        cut = max(body.rfind("\n", 0, limit), body.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        parts.append(body[:cut].rstrip())
-        body = body[cut:].lstrip()
-    parts.append(body)
-    return parts
 
 
 def make_client(account_sid: str, auth_token: str, *, api_url: str) -> Client:
