@@ -91,13 +91,16 @@ def stack(
         pytest.skip("no Rasa environment (.venv-rasa); `make test` installs it")
     data_dir = tmp_path_factory.mktemp("stack")
     if request.param == "sqlite":
-        yield from _run_stack(data_dir, f"sqlite:///{data_dir / 'nordlicht.sqlite'}")
+        yield from run_stack(data_dir, f"sqlite:///{data_dir / 'nordlicht.sqlite'}")
     else:
         with postgres_schema() as url:
-            yield from _run_stack(data_dir, url)
+            yield from run_stack(data_dir, url)
 
 
-def _run_stack(data_dir: Path, database_url: str) -> Iterator[RunningStack]:
+def run_stack(
+    data_dir: Path, database_url: str, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningStack]:
+    """Train if needed, prepare the database and run `python -m bot run` until closed."""
     subprocess.run([sys.executable, "-m", "bot", "model", "train"], cwd=PROJECT, check=True)
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = {
@@ -108,6 +111,7 @@ def _run_stack(data_dir: Path, database_url: str) -> Iterator[RunningStack]:
         "RASA_PORT": str(rasa_port),
         "ACTION_SERVER_PORT": str(actions_port),
         "RESTART_DELAY_SECONDS": str(RESTART_DELAY_SECONDS),
+        **(extra_env or {}),
     }
     for name in ("RASA_TRACKER_STORE_URL", "REST_API_TOKEN", "RASA_TOKEN"):
         env.pop(name, None)
