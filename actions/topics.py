@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.club import utter_club_topic
+from actions.handoff import request_handoff
 from bot.responses import DomainResponses
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -46,6 +47,7 @@ class ActionClarify(Action):  # type: ignore[misc]
     ) -> list[dict[str, Any]]:
         if previous_message_was_a_miss(tracker.events):
             dispatcher.utter_message(response="utter_offer_human")
+            await request_handoff(dispatcher, tracker, reason="not_understood")
             return []
         responses = DomainResponses(domain.get("responses", {}))
         language = tracker.get_slot("language") or "de"

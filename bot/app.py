@@ -8,19 +8,25 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
 from twilio.request_validator import RequestValidator
 
 from bot.channels.rest import create_rest_channel
 from bot.channels.telegram import create_telegram_routes, telegram_channel
-from bot.channels.whatsapp import create_whatsapp_routes, whatsapp_channel
+from bot.channels.whatsapp import WhatsAppChannel, create_whatsapp_routes, whatsapp_channel
 from bot.channels.widget import WidgetHub, create_widget_routes
+from bot.console.routes import NotLoggedInError, create_console_routes, redirect_to_login
 from bot.db.engine import make_engine, make_session_factory
 from bot.health import action_server_health, database_health, rasa_health
 from bot.language import LanguageDetector
+from bot.messages import Outbound
+from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.responses import DomainResponses
 from bot.router import Router
@@ -38,6 +44,27 @@ def widget_session_secret(settings: GatewaySettings) -> bytes:
         "WIDGET_SESSION_SECRET is not set: chat sessions without messages end with a restart"
     )
     return secrets.token_bytes(32)
+
+
+def _outbox(sessions: sessionmaker[Session], rasa: RasaClient, state: Any) -> Outbox:
+    # Agent replies and the bot's welcome back reach each conversation on its own channel.
+    outbox = Outbox(sessions, rasa)
+    outbox.register("widget", state.widget.send_to)
+    if state.telegram is not None:
+        outbox.register("telegram", state.telegram.send_to)
+    whatsapp: WhatsAppChannel | None = state.whatsapp
+    if whatsapp is not None:
+
+        async def to_whatsapp(
+            sender: str, replies: list[Outbound], language: str
+        ) -> list[str | None]:
+            last = await outbox.last_customer_message_at(sender)
+            return await whatsapp.send(
+                sender, replies, last_customer_message=last, language=language
+            )
+
+        outbox.register("whatsapp", to_whatsapp)
+    return outbox
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -76,6 +103,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     RequestValidator(token.get_secret_value()) if whatsapp and token else None
                 )
                 app.state.telegram = telegram
+                app.state.outbox = _outbox(sessions, rasa, app.state)
                 secret = settings.telegram_webhook_secret
                 app.state.telegram_secret = secret.get_secret_value() if secret else None
                 logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)
@@ -96,6 +124,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(create_telegram_routes())
     app.include_router(create_whatsapp_routes())
     app.include_router(create_widget_routes())
+    app.include_router(create_console_routes())
+    app.add_exception_handler(NotLoggedInError, redirect_to_login)  # type: ignore[arg-type]
+    console_key = settings.console_secret_key
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=console_key.get_secret_value() if console_key else secrets.token_hex(32),
+        session_cookie="nordlicht_console",
+        same_site="strict",
+        https_only=settings.console_https_only,
+        max_age=12 * 3600,
+    )
     app.state.shop_token_secret = shop_secret.get_secret_value() if shop_secret else None
 
     @app.get("/health")

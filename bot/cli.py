@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     model.add_parser("path", help="print the current model's path").set_defaults(
         command=_model_path
     )
+    agent = commands.add_parser("agent", help="console accounts").add_subparsers(required=True)
+    create = agent.add_parser(
+        "create", help="add a console account (password from AGENT_PASSWORD or a prompt)"
+    )
+    create.add_argument("username")
+    create.add_argument("--name", help="name shown to colleagues")
+    create.add_argument("--admin", action="store_true")
+    create.set_defaults(command=_agent_create)
     telegram = commands.add_parser("telegram", help="Telegram webhook").add_subparsers(
         required=True
     )
@@ -138,6 +146,42 @@ def _db_prepare(args: argparse.Namespace) -> int:
             logger.info("New database: loaded the demo data (Nordlicht Home & Style)")
         else:
             logger.info("Database already holds data; left it as it is")
+        _ensure_demo_agent(session)
+    return 0
+
+
+def _ensure_demo_agent(session: Session) -> None:
+    # `make run` gives the console one account, so the demo can be tried at once.
+    from bot.console import accounts
+
+    if accounts.has_agents(session):
+        return
+    password = os.environ.get("DEMO_AGENT_PASSWORD") or accounts.new_password()
+    accounts.create_agent(session, username="demo", password=password, display_name="Demo Agent")
+    if "DEMO_AGENT_PASSWORD" not in os.environ:
+        print(f"Agent console: user 'demo', password '{password}' (shown only this once)")
+
+
+def _agent_create(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.console import accounts
+
+    password = os.environ.get("AGENT_PASSWORD") or getpass.getpass(
+        f"Password for {args.username}: "
+    )
+    try:
+        with _session() as session:
+            accounts.create_agent(
+                session,
+                username=args.username,
+                password=password,
+                display_name=args.name or args.username,
+                role="admin" if args.admin else "agent",
+            )
+    except accounts.AccountError as error:
+        logger.error("No account created: %s", error)
+        return 2
     return 0
 
 

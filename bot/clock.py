@@ -17,3 +17,13 @@ def time_zone() -> str:
 def business_today() -> dt.date:
     """The business day in the shop's time zone; bookings and expiry dates follow it."""
     return dt.datetime.now(ZoneInfo(time_zone())).date()
+
+
+def now() -> dt.datetime:
+    """The current moment (UTC); one place for tests to stand in another time."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands stored times back without a zone; everything is stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)

@@ -20,6 +20,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.db.orm import ChannelIdentity, Customer, VerificationAttempt, utcnow
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,13 @@ def normalise_phone(number: str) -> str | None:
     elif not digits.startswith("+"):
         digits = "+" + digits
     return digits if re.fullmatch(r"\+\d{7,15}", digits) else None
+
+
+def rasa_metadata(customer: Customer | None) -> dict[str, Any] | None:
+    """What the assistant learns about the sender: verified or not, and the first name."""
+    if customer is None:
+        return None
+    return {"verified": True, "first_name": customer.first_name}
 
 
 def linked_customer(session: Session, sender_id: str) -> Customer | None:
@@ -213,9 +221,4 @@ def _attempts(session: Session, sender_id: str) -> list[tuple[dt.datetime, bool]
         .where(VerificationAttempt.sender_id == sender_id)
         .order_by(VerificationAttempt.attempted_at, VerificationAttempt.id)
     )
-    return [(_aware(at), succeeded) for at, succeeded in rows]
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything here is stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return [(as_utc(at), succeeded) for at, succeeded in rows]

@@ -41,6 +41,8 @@ class _Stored:
     earlier_replies: list[Outbound] | None
     customer: dict[str, Any] | None = None
     is_new: bool = True
+    for_agent: bool = False
+    """The conversation is with people (handoff): the assistant is not asked."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class Router:
                     inbound.channel,
                 )
                 return stored.earlier_replies
+            if stored.for_agent:
+                _log_for_agent(inbound, stored)
+                return []
             return (await self._answer(inbound, stored)).replies
 
     async def accept(self, inbound: Inbound, deliver: Deliver) -> bool:
@@ -89,8 +94,9 @@ class Router:
 
         For channels that acknowledge first and reply later (Telegram, WhatsApp). The
         message is committed before this returns; messages of one conversation are
-        answered and delivered in the order they were accepted. False for a message
-        stored before (a provider retry), which is not answered again.
+        answered and delivered in the order they were accepted. True when the
+        assistant will answer; False for a message stored before (a provider retry,
+        not answered again) and for one that waits for a person (handoff).
         """
         sender = inbound.sender_id
         async with self._accept_locks.hold(sender):
@@ -101,6 +107,9 @@ class Router:
                     inbound.provider_message_id,
                     inbound.channel,
                 )
+                return False
+            if stored.for_agent:
+                _log_for_agent(inbound, stored)
                 return False
             previous = self._tails.get(sender)
             task = asyncio.create_task(self._answer_in_turn(inbound, stored, deliver, previous))
@@ -194,9 +203,17 @@ class Router:
                     provider_message_id=inbound.provider_message_id,
                     display_text=inbound.display_text,
                 )
+            for_agent = conversation.mode != "bot"
+            if for_agent:
+                message.status = "for_agent"
             customer = _identify(session, inbound)
             return _Stored(
-                message.id, conversation.language, None, _customer_metadata(customer), is_new
+                message.id,
+                conversation.language,
+                None,
+                identity.rasa_metadata(customer),
+                is_new,
+                for_agent,
             )
 
     def _initial_language(self, hint: str | None) -> str:
@@ -287,6 +304,14 @@ class Router:
                 )
 
 
+def _log_for_agent(inbound: Inbound, stored: _Stored) -> None:
+    logger.info(
+        "Message %s on %s is for the person handling the conversation, not the assistant",
+        stored.message_id,
+        inbound.channel,
+    )
+
+
 def _identify(session: Session, inbound: Inbound) -> Customer | None:
     # Proof the channel brings (a WhatsApp number, a shop login) links the sender;
     # otherwise the sender is whoever an earlier proof linked them to.
@@ -303,13 +328,6 @@ def _identify(session: Session, inbound: Inbound) -> Customer | None:
         if found is not None:
             return found
     return identity.linked_customer(session, inbound.sender_id)
-
-
-def _customer_metadata(customer: Customer | None) -> dict[str, Any] | None:
-    # Rasa learns only that the sender is verified and their first name (for the greeting).
-    if customer is None:
-        return None
-    return {"verified": True, "first_name": customer.first_name}
 
 
 def _outbound(inbound: Inbound, stored: list[Message]) -> list[Outbound]:

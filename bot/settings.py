@@ -79,5 +79,9 @@ class GatewaySettings(DatabaseSettings, TelegramSettings):
     """TWILIO_TEMPLATE_CONTENT_SID: approved template (HX…) for replies after WhatsApp's 24 h."""
     widget_session_secret: SecretStr | None = None
     """WIDGET_SESSION_SECRET: signs widget session ids; set it when several gateways run."""
+    console_secret_key: SecretStr | None = None
+    """CONSOLE_SECRET_KEY: signs console login cookies; unset means logins end with a restart."""
+    console_https_only: bool = False
+    """CONSOLE_HTTPS_ONLY: send the console cookie over https only (set it in production)."""
     default_language: str = "de"
     """DEFAULT_LANGUAGE: language of a new conversation until the customer writes otherwise."""

@@ -15,10 +15,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions import database
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.migrate import upgrade
 from bot.demo import seed
 from tests.fakes.rasa import FakeRasa, serve
+from tests.fakes.telegram import FakeTelegram
 from tests.gateway_client import gateway, make_settings
 
 DEMO_DAY = dt.date(2026, 11, 23)
@@ -112,3 +114,26 @@ async def http(
     """The gateway on a migrated empty database, talking to the fake Rasa."""
     async with gateway(make_settings(database_url, rasa_url)) as client:
         yield client
+
+
+@pytest.fixture
+def fake_telegram() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+def telegram_url(fake_telegram: FakeTelegram) -> Iterator[str]:
+    with serve(fake_telegram.app()) as url:
+        yield url
+
+
+@pytest.fixture
+def action_database(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, demo_sessions: sessionmaker[Session]
+) -> Iterator[None]:
+    """Point the action server's lazily built engine at the test database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    database.session_factory.cache_clear()
+    yield
+    database.session_factory().kw["bind"].dispose()
+    database.session_factory.cache_clear()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.orm import Session, sessionmaker
 
 from actions import database
 from actions.club import ActionClubAnswer
@@ -43,18 +41,6 @@ def tracker(
         active_loop={},
         latest_action_name="action_listen",
     )
-
-
-@pytest.fixture
-def action_database(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, demo_sessions: sessionmaker[Session]
-) -> Iterator[None]:
-    """Point the action server's lazily built engine at the test database."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    database.session_factory.cache_clear()
-    yield
-    database.session_factory().kw["bind"].dispose()
-    database.session_factory.cache_clear()
 
 
 @pytest.mark.usefixtures("action_database")

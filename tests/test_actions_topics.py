@@ -99,16 +99,6 @@ async def test_first_miss_offers_the_two_likeliest_topics(language: str, titles:
     assert message["buttons"][1]["payload"] == '/choose_topic{"topic": "faq/returns"}'
 
 
-async def test_second_miss_in_a_row_offers_a_person() -> None:
-    dispatcher = CollectingDispatcher()
-
-    await ActionClarify().run(
-        dispatcher, tracker([user("nlu_fallback"), user("", UNCLEAR)]), DOMAIN
-    )
-
-    assert [m["response"] for m in dispatcher.messages] == ["utter_offer_human"]
-
-
 def test_a_miss_after_an_understood_message_is_a_first_miss() -> None:
     events = [user("nlu_fallback"), user("faq"), user("nlu_fallback")]
     assert not previous_message_was_a_miss(events)

@@ -7,7 +7,7 @@ keyboard a real Telegram client would render.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,7 +20,7 @@ from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, register_webhook
 from bot.db.orm import ChannelIdentity, Message
 from bot.messages import split_text
 from bot.settings import TelegramSettings
-from tests.fakes.rasa import FakeRasa, serve
+from tests.fakes.rasa import FakeRasa
 from tests.fakes.telegram import (
     FakeTelegram,
     button_tap,
@@ -32,17 +32,6 @@ from tests.gateway_client import gateway, make_settings
 
 SECRET = "telegram-webhook-secret"
 ANNA = 700000001
-
-
-@pytest.fixture
-def fake_telegram() -> FakeTelegram:
-    return FakeTelegram()
-
-
-@pytest.fixture
-def telegram_url(fake_telegram: FakeTelegram) -> Iterator[str]:
-    with serve(fake_telegram.app()) as url:
-        yield url
 
 
 @pytest.fixture

@@ -80,6 +80,12 @@ class TelegramChannel:
         if await self._router.accept(inbound, deliver):
             await self._quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
 
+    async def send_to(
+        self, sender_id: str, replies: list[Outbound], _language: str
+    ) -> list[str | None]:
+        """Send to a conversation by its sender id (agent replies, the bot resuming)."""
+        return await self.send(int(sender_id.removeprefix(f"{CHANNEL}:")), replies)
+
     async def send(self, chat_id: int, replies: Sequence[Outbound]) -> list[str | None]:
         """Send replies in order (long texts split, buttons as a keyboard on the last part);
         returns Telegram's message id of each reply's first part."""

@@ -115,14 +115,20 @@ class WidgetHub:
             display_text=message.title,
         )
 
-        async def deliver(replies: list[Outbound], _language: str) -> list[str | None]:
-            await self._broadcast(sender, [_reply(r) for r in replies])
-            return [None] * len(replies)
+        async def deliver(replies: list[Outbound], language: str) -> list[str | None]:
+            return await self.send_to(sender, replies, language)
 
         is_new = await self._router.accept(inbound, deliver)
         await socket.send_json({"type": "ack", "id": message.id})
         if is_new:
             await self._broadcast(sender, [{"type": "typing"}])
+
+    async def send_to(
+        self, sender_id: str, replies: list[Outbound], _language: str
+    ) -> list[str | None]:
+        """Push messages to every open tab of a session (agent replies, the bot resuming)."""
+        await self._broadcast(sender_id, [_reply(r) for r in replies])
+        return [None] * len(replies)
 
     async def _broadcast(self, sender: str, events: list[dict[str, Any]]) -> None:
         # A tab that went away meanwhile gets the replies with the history when it is back.

@@ -126,3 +126,36 @@ def conversation_messages(session: Session, *, sender_id: str) -> list[Message]:
             .order_by(Message.id)
         )
     )
+
+
+def add_outbound(
+    session: Session,
+    *,
+    conversation: Conversation,
+    author: str,
+    text: str,
+    payload: dict[str, Any],
+) -> Message:
+    """Store a message to the customer that answers no particular message (agent, bot resuming)."""
+    message = Message(
+        conversation_id=conversation.id,
+        direction="out",
+        author=author,
+        text=text,
+        payload=payload,
+        status="sending",
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def last_customer_message(session: Session, *, sender_id: str) -> Message | None:
+    """The customer's latest message in the conversation (WhatsApp's 24-hour window)."""
+    return session.scalar(
+        select(Message)
+        .join(Conversation)
+        .where(Conversation.sender_id == sender_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
     func,
 )
@@ -173,6 +174,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(20))
     sender_id: Mapped[str] = mapped_column(String(200), unique=True)
     language: Mapped[str] = mapped_column(String(2))
+    mode: Mapped[str] = mapped_column(String(10), default="bot", server_default="bot")
+    """Who answers: `bot`, or during a handoff `queued` (waiting) and `agent` (claimed)."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -202,3 +205,51 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class Agent(Base):
+    """A person answering customers in the console; passwords are stored as argon2 hashes."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="agent")
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+    last_seen_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Handoff(Base):
+    """A conversation handed to people: waiting, claimed by an agent, closed (back to the bot)."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10), default="waiting", index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+    conversation: Mapped[Conversation] = relationship()
+    agent: Mapped[Agent | None] = relationship()
+
+
+class ServiceHours(Base):
+    """When people answer (per weekday, shop time zone); outside them a handoff waits."""
+
+    __tablename__ = "service_hours"
+
+    weekday: Mapped[int] = mapped_column(primary_key=True)
+    """0 = Monday … 6 = Sunday; a missing day is closed."""
+    opens: Mapped[dt.time] = mapped_column(Time)
+    closes: Mapped[dt.time] = mapped_column(Time)

@@ -15,10 +15,12 @@ from bot.db.orm import (
     ChannelIdentity,
     Conversation,
     Customer,
+    Handoff,
     LoyaltyProgramme,
     Message,
     PointTransaction,
     Reward,
+    ServiceHours,
     Tier,
     VerificationAttempt,
     Voucher,
@@ -30,7 +32,9 @@ DEFAULT_DEMO_FILE = Path(__file__).with_name("nordlicht.yml")
 # Children before parents, so foreign keys hold on every backend.
 _RESET_ORDER: tuple[type[Base], ...] = (
     Message,
+    Handoff,
     Conversation,
+    ServiceHours,
     VerificationAttempt,
     Voucher,
     ChannelIdentity,
@@ -62,6 +66,14 @@ def reset(session: Session, *, data: dict[str, Any], today: dt.date) -> None:
     session.add(programme)
     session.add_all(Tier(**tier) for tier in data["tiers"])
     session.add_all(Reward(**reward) for reward in data["rewards"])
+    session.add_all(
+        ServiceHours(
+            weekday=hours["weekday"],
+            opens=dt.time.fromisoformat(hours["opens"]),
+            closes=dt.time.fromisoformat(hours["closes"]),
+        )
+        for hours in data.get("service_hours", [])
+    )
     for entry in data["customers"]:
         session.add(_customer(entry, programme.points_validity_months, today))
     session.flush()

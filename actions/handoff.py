@@ -1,0 +1,97 @@
+"""Handing the conversation to a person: queue it and tell the customer what happens next.
+
+The handoff itself is stored by bot.handoff in the business database; from then
+on the gateway routes the customer's messages to the agent console instead of
+the assistant. Inside service hours the customer hears roughly how long it
+takes, outside them from when a colleague answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.database import session_factory
+from bot import handoff
+from bot.clock import now, time_zone
+from bot.db import conversations as queries
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_MESSAGES = 3
+WEEKDAYS = {
+    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+class ActionRequestHuman(Action):  # type: ignore[misc]
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        await request_handoff(dispatcher, tracker, reason="asked_for_person")
+        return []
+
+
+async def request_handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
+) -> None:
+    """Queue the conversation for a person and say what happens next, in the customer's language."""
+    language = tracker.get_slot("language") or "de"
+    try:
+        availability = await asyncio.to_thread(_request, tracker, reason)
+    except SQLAlchemyError:
+        logger.exception("Could not queue a conversation for a person")
+        availability = None
+    if availability is None:
+        dispatcher.utter_message(response="utter_request_human")
+    elif availability.open_now:
+        dispatcher.utter_message(
+            response="utter_handoff_in_hours", minutes=availability.wait_minutes
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_handoff_outside_hours",
+            next_opening=_when(availability.next_opening, language),
+        )
+
+
+def _request(tracker: Tracker, reason: str) -> handoff.Availability | None:
+    with session_factory().begin() as session:
+        conversation = queries.find_conversation(session, sender_id=tracker.sender_id)
+        if conversation is None:
+            return None
+        moment = now()
+        available = handoff.availability(session, now=moment, time_zone=time_zone())
+        handoff.request(
+            session, conversation=conversation, reason=reason, summary=_summary(tracker), now=moment
+        )
+        return available
+
+
+def _summary(tracker: Tracker) -> dict[str, Any]:
+    # What the bot understood, for the agent: the last customer messages and their intents.
+    said = [
+        {"text": e.get("text"), "intent": (e.get("parse_data") or {}).get("intent", {}).get("name")}
+        for e in tracker.events
+        if e.get("event") == "user"
+    ]
+    return {"last_messages": said[-SUMMARY_MESSAGES:]}
+
+
+def _when(moment: dt.datetime | None, language: str) -> str:
+    if moment is None:
+        return "?"
+    local = moment.astimezone(ZoneInfo(time_zone()))
+    weekday = WEEKDAYS.get(language, WEEKDAYS["de"])[local.weekday()]
+    return f"{weekday}, {local:%H:%M}" + (" Uhr" if language == "de" else "")

@@ -1,0 +1,1 @@
+"""The agent console: login, live queue, conversations, replies and handing back to the bot."""

@@ -1,0 +1,232 @@
+"""The agent console at /console: every page and API route needs a logged-in agent.
+
+Pages redirect to the login, API routes answer 401 and the live queue socket
+closes with 4401. Sessions live in a signed cookie (SameSite=strict, HttpOnly);
+every form carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hmac
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import handoff
+from bot.clock import now
+from bot.console import accounts, views
+from bot.db.orm import Agent, Handoff
+from bot.messages import Outbound
+from bot.outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+QUEUE_REFRESH_SECONDS = 1.0
+UNAUTHORISED_CLOSE_CODE = 4401
+
+
+class NotLoggedInError(Exception):
+    """A page was asked for without a logged-in agent."""
+
+
+def create_console_routes() -> APIRouter:
+    routes = APIRouter(prefix="/console")
+
+    @routes.get("/login", response_class=HTMLResponse)
+    async def login_form(request: Request) -> Response:
+        return _page(request, "login.html", error=request.query_params.get("error"))
+
+    @routes.post("/login")
+    async def login(
+        request: Request, username: str = Form(), password: str = Form(), csrf: str = Form("")
+    ) -> Response:
+        _check_csrf(request, csrf)
+        result = await asyncio.to_thread(_log_in, _sessions(request), username, password)
+        if result.agent is None:
+            error = "locked" if result.locked_until else "wrong"
+            return RedirectResponse(f"/console/login?error={error}", status_code=303)
+        request.session.clear()
+        request.session.update({"agent_id": result.agent.id, "csrf": secrets.token_urlsafe(24)})
+        logger.info("Agent %s logged in to the console", username)
+        return RedirectResponse("/console", status_code=303)
+
+    @routes.post("/logout")
+    async def logout(request: Request, csrf: str = Form("")) -> Response:
+        _check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse("/console/login", status_code=303)
+
+    @routes.get("", response_class=HTMLResponse)
+    async def queue_page(request: Request) -> Response:
+        agent = await _agent_or_redirect(request)
+        return _page(request, "queue.html", agent=agent)
+
+    @routes.get("/api/queue")
+    async def queue_api(request: Request) -> JSONResponse:
+        await _agent_or_401(request)
+        return JSONResponse(await asyncio.to_thread(_queue, _sessions(request)))
+
+    @routes.websocket("/ws")
+    async def queue_socket(socket: WebSocket) -> None:
+        await socket.accept()
+        agent_id = socket.session.get("agent_id")
+        sessions: sessionmaker[Session] = socket.app.state.sessions
+        if agent_id is None or await asyncio.to_thread(_agent, sessions, agent_id) is None:
+            await socket.close(code=UNAUTHORISED_CLOSE_CODE)
+            return
+        last: Any = None
+        try:
+            while True:
+                snapshot = await asyncio.to_thread(_queue, sessions, agent_id)
+                if snapshot != last:
+                    await socket.send_json(snapshot)
+                    last = snapshot
+                await asyncio.sleep(QUEUE_REFRESH_SECONDS)
+        except (RuntimeError, OSError):
+            return
+
+    @routes.get("/conversations/{handoff_id}", response_class=HTMLResponse)
+    async def conversation_page(request: Request, handoff_id: int) -> Response:
+        agent = await _agent_or_redirect(request)
+        context = await asyncio.to_thread(_conversation, _sessions(request), handoff_id)
+        return _page(request, "conversation.html", agent=agent, **context)
+
+    @routes.post("/handoffs/{handoff_id}/claim")
+    async def claim(request: Request, handoff_id: int, csrf: str = Form("")) -> Response:
+        agent = await _agent_or_401(request)
+        _check_csrf(request, csrf)
+        won = await asyncio.to_thread(_claim, _sessions(request), handoff_id, agent.id)
+        target = f"/console/conversations/{handoff_id}" + ("" if won else "?taken=1")
+        return RedirectResponse(target, status_code=303)
+
+    @routes.post("/handoffs/{handoff_id}/reply")
+    async def reply(
+        request: Request, handoff_id: int, text: str = Form(max_length=4096), csrf: str = Form("")
+    ) -> Response:
+        agent = await _agent_or_401(request)
+        _check_csrf(request, csrf)
+        sender_id = await asyncio.to_thread(
+            _own_open_handoff, _sessions(request), handoff_id, agent.id
+        )
+        outbox: Outbox = request.app.state.outbox
+        sent = await outbox.send(
+            sender_id=sender_id, author="agent", replies=[Outbound(sender_id, text.strip())]
+        )
+        suffix = "" if sent.status == "sent" else f"?delivery={sent.status}"
+        return RedirectResponse(f"/console/conversations/{handoff_id}{suffix}", status_code=303)
+
+    @routes.post("/handoffs/{handoff_id}/close")
+    async def close(request: Request, handoff_id: int, csrf: str = Form("")) -> Response:
+        agent = await _agent_or_401(request)
+        _check_csrf(request, csrf)
+        sender_id = await asyncio.to_thread(_close, _sessions(request), handoff_id, agent.id)
+        outbox: Outbox = request.app.state.outbox
+        await outbox.resume_assistant(sender_id)
+        return RedirectResponse("/console", status_code=303)
+
+    return routes
+
+
+async def redirect_to_login(request: Request, _error: NotLoggedInError) -> Response:
+    """Pages send a visitor without a session to the login form."""
+    return RedirectResponse("/console/login", status_code=303)
+
+
+def _page(request: Request, template: str, **context: Any) -> Response:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(24)
+    return TEMPLATES.TemplateResponse(
+        request, template, {"csrf": request.session["csrf"], **context}
+    )
+
+
+def _check_csrf(request: Request, supplied: str) -> None:
+    expected = request.session.get("csrf", "")
+    if not expected or not hmac.compare_digest(expected.encode(), supplied.encode()):
+        raise HTTPException(403, "missing or wrong CSRF token")
+
+
+def _sessions(request: Request) -> sessionmaker[Session]:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    return sessions
+
+
+async def _agent_or_redirect(request: Request) -> Agent:
+    agent_id = request.session.get("agent_id")
+    agent = await asyncio.to_thread(_agent, _sessions(request), agent_id) if agent_id else None
+    if agent is None:
+        raise NotLoggedInError
+    return agent
+
+
+async def _agent_or_401(request: Request) -> Agent:
+    agent_id = request.session.get("agent_id")
+    agent = await asyncio.to_thread(_agent, _sessions(request), agent_id) if agent_id else None
+    if agent is None:
+        raise HTTPException(401, "log in to the console first")
+    return agent
+
+
+def _agent(sessions: sessionmaker[Session], agent_id: int) -> Agent | None:
+    with sessions.begin() as session:
+        agent = session.get(Agent, agent_id)
+        if agent is not None:
+            agent.last_seen_at = now()
+        return agent
+
+
+def _log_in(sessions: sessionmaker[Session], username: str, password: str) -> accounts.LoginResult:
+    with sessions.begin() as session:
+        return accounts.log_in(session, username=username, password=password)
+
+
+def _queue(sessions: sessionmaker[Session], agent_id: int | None = None) -> list[dict[str, Any]]:
+    if agent_id is not None:
+        _agent(sessions, agent_id)
+    with sessions() as session:
+        return [dataclasses.asdict(e) for e in views.queue_entries(session, now=now())]
+
+
+def _conversation(sessions: sessionmaker[Session], handoff_id: int) -> dict[str, Any]:
+    with sessions() as session:
+        item = session.get(Handoff, handoff_id)
+        if item is None:
+            raise HTTPException(404, "no such handoff")
+        return {
+            "handoff": item,
+            "agent_name": item.agent.display_name if item.agent else None,
+            "channel": item.conversation.channel,
+            "card": views.customer_card(session, item),
+            "transcript": views.transcript(session, item),
+        }
+
+
+def _claim(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> bool:
+    with sessions.begin() as session:
+        return handoff.claim(session, handoff_id=handoff_id, agent=session.get_one(Agent, agent_id))
+
+
+def _own_open_handoff(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> str:
+    with sessions() as session:
+        item = session.get(Handoff, handoff_id)
+        if item is None or item.status != "claimed" or item.agent_id != agent_id:
+            raise HTTPException(409, "claim the conversation before replying")
+        return item.conversation.sender_id
+
+
+def _close(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> str:
+    with sessions.begin() as session:
+        item = session.get(Handoff, handoff_id)
+        if item is None or item.status != "claimed" or item.agent_id != agent_id:
+            raise HTTPException(409, "only the agent handling the conversation can close it")
+        handoff.close(session, handoff=item)
+        return item.conversation.sender_id

@@ -1,0 +1,114 @@
+"""Asking for a person: the conversation is queued and the customer hears what happens next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions import handoff as handoff_actions
+from actions.handoff import ActionRequestHuman
+from actions.topics import ActionClarify
+from bot.db import conversations as queries
+from bot.db.orm import Handoff
+
+MONDAY_10_BERLIN = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+SATURDAY_17_BERLIN = dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.timezone.utc)
+SENDER = "widget:abc"
+
+
+def tracker(language: str, events: list[dict[str, Any]] | None = None) -> Tracker:
+    return Tracker(
+        sender_id=SENDER,
+        slots={"language": language},
+        latest_message={"text": "x", "intent": {"name": "request_human"}, "metadata": {}},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def user(intent: str, text: str = "…") -> dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+@pytest.fixture
+def conversation(action_database: None, demo_sessions: sessionmaker[Session]) -> None:
+    with demo_sessions.begin() as session:
+        queries.get_or_create_conversation(
+            session, channel="widget", sender_id=SENDER, language="de"
+        )
+
+
+@pytest.mark.usefixtures("conversation")
+@pytest.mark.parametrize(
+    ("moment", "language", "response", "detail"),
+    [
+        (MONDAY_10_BERLIN, "de", "utter_handoff_in_hours", ("minutes", 4)),
+        (
+            SATURDAY_17_BERLIN,
+            "de",
+            "utter_handoff_outside_hours",
+            ("next_opening", "Montag, 08:00 Uhr"),
+        ),
+        (
+            SATURDAY_17_BERLIN,
+            "en",
+            "utter_handoff_outside_hours",
+            ("next_opening", "Monday, 08:00"),
+        ),
+    ],
+)
+async def test_the_customer_hears_when_a_person_answers(
+    monkeypatch: pytest.MonkeyPatch,
+    demo_sessions: sessionmaker[Session],
+    moment: dt.datetime,
+    language: str,
+    response: str,
+    detail: tuple[str, Any],
+) -> None:
+    monkeypatch.setattr(handoff_actions, "now", lambda: moment)
+    dispatcher = CollectingDispatcher()
+    events = [user("greet", "Hallo"), user("request_human", "Mensch bitte")]
+
+    await ActionRequestHuman().run(dispatcher, tracker(language, events), {})
+
+    [message] = dispatcher.messages
+    assert message["response"] == response
+    assert message[detail[0]] == detail[1]
+    with demo_sessions() as session:
+        item = session.scalars(select(Handoff)).one()
+        assert (item.reason, item.conversation.mode) == ("asked_for_person", "queued")
+        assert item.summary["last_messages"][-1] == {
+            "text": "Mensch bitte",
+            "intent": "request_human",
+        }
+
+
+@pytest.mark.usefixtures("conversation")
+async def test_a_second_miss_in_a_row_hands_over(demo_sessions: sessionmaker[Session]) -> None:
+    dispatcher = CollectingDispatcher()
+    events = [user("nlu_fallback"), user("nlu_fallback")]
+    track = tracker("de", events)
+    track.latest_message = {"text": "?", "intent": {"name": "nlu_fallback"}, "intent_ranking": []}
+
+    await ActionClarify().run(dispatcher, track, {})
+
+    assert dispatcher.messages[0]["response"] == "utter_offer_human"
+    assert dispatcher.messages[1]["response"].startswith("utter_handoff_")
+    with demo_sessions() as session:
+        assert session.scalars(select(Handoff.reason)).one() == "not_understood"
+
+
+@pytest.mark.usefixtures("action_database")
+async def test_without_a_gateway_conversation_the_contact_data_is_given() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionRequestHuman().run(dispatcher, tracker("de"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_request_human"]

@@ -1,0 +1,118 @@
+"""Handoff rules: the queue, atomic claims, service hours and the wait estimate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import handoff
+from bot.console import accounts
+from bot.db import conversations as queries
+from bot.db.orm import Agent, Conversation, Handoff
+
+BERLIN = "Europe/Berlin"
+MONDAY_10 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)  # 10:00 in Berlin
+SATURDAY_17 = dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.timezone.utc)  # 17:00 in Berlin
+NEXT_MONDAY_8 = dt.datetime(2026, 11, 30, 8, 0)
+
+
+def _conversation(session: Session, sender_id: str = "telegram:1") -> Conversation:
+    return queries.get_or_create_conversation(
+        session, channel="telegram", sender_id=sender_id, language="de"
+    )
+
+
+def test_asking_queues_the_conversation_once(demo_sessions: sessionmaker[Session]) -> None:
+    with demo_sessions.begin() as session:
+        conversation = _conversation(session)
+        first = handoff.request(
+            session, conversation=conversation, reason="asked_for_person", summary={}
+        )
+        again = handoff.request(
+            session, conversation=conversation, reason="not_understood", summary={}
+        )
+        assert first.id == again.id and conversation.mode == "queued"
+    with demo_sessions.begin() as session:
+        item = session.scalars(select(Handoff)).one()
+        agent = accounts.create_agent(
+            session, username="mia", password="long-enough-pw", display_name="Mia"
+        )
+        assert handoff.claim(session, handoff_id=item.id, agent=agent)
+        assert item.conversation.mode == "agent"
+        handoff.close(session, handoff=item)
+        assert (item.status, item.conversation.mode) == ("closed", "bot")
+
+
+def test_two_agents_claiming_at_once_one_wins(demo_sessions: sessionmaker[Session]) -> None:
+    with demo_sessions.begin() as session:
+        item = handoff.request(
+            session, conversation=_conversation(session), reason="asked_for_person", summary={}
+        )
+        for name in ("mia", "tom"):
+            accounts.create_agent(
+                session, username=name, password="long-enough-pw", display_name=name
+            )
+        handoff_id = item.id
+    start = threading.Barrier(2)
+
+    def claim(name: str) -> bool:
+        with demo_sessions.begin() as session:
+            agent = session.scalars(select(Agent).where(Agent.username == name)).one()
+            start.wait()
+            return handoff.claim(session, handoff_id=handoff_id, agent=agent)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(claim, ["mia", "tom"]))
+    assert sorted(results) == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("moment", "open_now", "next_opening"),
+    [
+        (MONDAY_10, True, None),
+        (SATURDAY_17, False, NEXT_MONDAY_8),
+        (
+            dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.timezone.utc),
+            False,
+            dt.datetime(2026, 11, 24, 8, 0),
+        ),
+    ],
+)
+def test_service_hours_decide_what_the_customer_hears(
+    demo_sessions: sessionmaker[Session],
+    moment: dt.datetime,
+    open_now: bool,
+    next_opening: dt.datetime | None,
+) -> None:
+    with demo_sessions() as session:
+        available = handoff.availability(session, now=moment, time_zone=BERLIN)
+    assert available.open_now is open_now
+    opening = available.next_opening.replace(tzinfo=None) if available.next_opening else None
+    assert opening == next_opening
+
+
+def test_the_wait_estimate_grows_with_the_queue_and_shrinks_with_agents(
+    demo_sessions: sessionmaker[Session],
+) -> None:
+    with demo_sessions.begin() as session:
+        for number in range(4):
+            handoff.request(
+                session,
+                conversation=_conversation(session, f"telegram:{number}"),
+                reason="asked_for_person",
+                summary={},
+            )
+        alone = handoff.availability(session, now=MONDAY_10, time_zone=BERLIN).wait_minutes
+        for name in ("mia", "tom"):
+            agent = accounts.create_agent(
+                session, username=name, password="long-enough-pw", display_name=name
+            )
+            agent.last_seen_at = MONDAY_10
+        session.flush()
+        helped = handoff.availability(session, now=MONDAY_10, time_zone=BERLIN).wait_minutes
+    assert (alone, helped) == (16, 8)
