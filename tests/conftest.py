@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -19,6 +20,7 @@ from actions import database
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.migrate import upgrade
 from bot.demo import seed
+from tests.browser import headless_chromium
 from tests.fakes.rasa import FakeRasa, serve
 from tests.fakes.telegram import FakeTelegram
 from tests.gateway_client import gateway, make_settings
@@ -129,7 +131,7 @@ def telegram_url(fake_telegram: FakeTelegram) -> Iterator[str]:
 
 @pytest.fixture
 def action_database(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, demo_sessions: sessionmaker[Session]
+    monkeypatch: pytest.MonkeyPatch, database_url: str, engine: Engine
 ) -> Iterator[None]:
     """Point the action server's lazily built engine at the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -137,3 +139,9 @@ def action_database(
     yield
     database.session_factory().kw["bind"].dispose()
     database.session_factory.cache_clear()
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    """A fresh headless Chromium per test."""
+    yield from headless_chromium()

@@ -43,7 +43,7 @@ def tracker(
     )
 
 
-@pytest.mark.usefixtures("action_database")
+@pytest.mark.usefixtures("action_database", "demo_sessions")
 @pytest.mark.parametrize(
     ("language", "tiers", "rewards"),
     [
@@ -75,7 +75,7 @@ async def test_club_overview_is_filled_from_the_database(
     assert (message["programme"], message["voucher_days"]) == ("Nordlicht Club", "90")
 
 
-@pytest.mark.usefixtures("action_database")
+@pytest.mark.usefixtures("action_database", "demo_sessions")
 @pytest.mark.parametrize(
     "topic",
     [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions import database
 from actions.account import ActionAccountAnswer
 from actions.club import ActionClubAnswer
 from actions.redemption import (
@@ -92,15 +90,7 @@ def today_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
 
 
-@pytest.fixture(autouse=True)
-def action_database(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, today_sessions: sessionmaker[Session]
-) -> Iterator[None]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    database.session_factory.cache_clear()
-    yield
-    database.session_factory().kw["bind"].dispose()
-    database.session_factory.cache_clear()
+pytestmark = pytest.mark.usefixtures("action_database", "today_sessions")
 
 
 async def run(action: Any, track: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

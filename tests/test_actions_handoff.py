@@ -107,7 +107,7 @@ async def test_a_second_miss_in_a_row_hands_over(demo_sessions: sessionmaker[Ses
         assert session.scalars(select(Handoff.reason)).one() == "not_understood"
 
 
-@pytest.mark.usefixtures("action_database")
+@pytest.mark.usefixtures("action_database", "demo_sessions")
 async def test_without_a_gateway_conversation_the_contact_data_is_given() -> None:
     dispatcher = CollectingDispatcher()
     await ActionRequestHuman().run(dispatcher, tracker("de"), {})

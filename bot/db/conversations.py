@@ -67,16 +67,10 @@ def add_reply(
     payload: dict[str, Any],
 ) -> Message:
     """Store one reply to a customer message."""
-    reply = Message(
-        conversation_id=inbound.conversation_id,
-        direction="out",
-        author=author,
-        text=text,
-        payload=payload,
-        status="sent",
-        reply_to_id=inbound.id,
+    reply = add_outbound(
+        session, conversation=inbound.conversation, author=author, text=text, payload=payload
     )
-    session.add(reply)
+    reply.status, reply.reply_to_id = "sent", inbound.id
     session.flush()
     return reply
 

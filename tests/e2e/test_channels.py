@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 from websockets.client import connect
 
 from tests.e2e.conftest import REPLIES, RunningStack, run_stack
@@ -28,6 +35,8 @@ TELEGRAM_SECRET = "e2e-telegram-secret"
 PUBLIC = "https://shop.example"
 ANNA_TELEGRAM = 700000001
 ANNA_WHATSAPP = "whatsapp:+4915112345678"
+AGENT_PASSWORD = "demo-agent-password"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "reports/screenshots"))
 
 
 @dataclass
@@ -73,6 +82,7 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             "TWILIO_WHATSAPP_FROM": SHOP_NUMBER,
             "TWILIO_API_URL": twilio_url,
             "PUBLIC_BASE_URL": PUBLIC,
+            "DEMO_AGENT_PASSWORD": AGENT_PASSWORD,
         }
         url = f"sqlite:///{data_dir / 'nordlicht.sqlite'}"
         for stack in run_stack(data_dir, url, env):
@@ -135,3 +145,44 @@ async def test_widget_conversation(channels: Channels) -> None:
             events.append(json.loads(await asyncio.wait_for(socket.recv(), 30)))
     assert [e["type"] for e in events] == ["ack", "typing", "reply"]
     assert events[-1]["text"] == REPLIES.text("utter_faq/store_hours", language="en")
+
+
+def test_a_telegram_customer_reaches_a_person_in_the_console(
+    channels: Channels, browser: WebDriver
+) -> None:
+    fake, chat = channels.telegram, 700000055
+    channels.telegram_update(text_update(30, chat, "Ich möchte mit einem Menschen sprechen"))
+    wait_until(lambda: len(fake.sent(chat)) >= 1)
+    told = fake.sent(chat)[0]["text"]
+    assert told.startswith(("Ich gebe dich an", "Unser Kundenservice ist gerade nicht besetzt"))
+
+    channels.telegram_update(text_update(31, chat, "Meine Lieferung ist beschädigt"))
+    time.sleep(1)
+    assert len(fake.sent(chat)) == 1  # the assistant stays quiet while people are in charge
+
+    console = channels.stack.base_url + "/console"
+    browser.get(console)
+    browser.find_element(By.NAME, "username").send_keys("demo")
+    browser.find_element(By.NAME, "password").send_keys(AGENT_PASSWORD, Keys.ENTER)
+    row = WebDriverWait(browser, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#queue tr a"))
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "console-queue.png"))
+    row.click()
+    browser.find_element(By.XPATH, "//button[text()='Übernehmen']").click()
+    assert "Meine Lieferung ist beschädigt" in browser.page_source
+    browser.find_element(By.ID, "reply").send_keys(
+        "Hallo, hier ist das Service-Team. Das tut mir leid!"
+    )
+    browser.find_element(By.XPATH, "//button[text()='Senden']").click()
+    wait_until(lambda: len(fake.sent(chat)) >= 2)
+    assert fake.sent(chat)[1]["text"] == "Hallo, hier ist das Service-Team. Das tut mir leid!"
+    browser.save_screenshot(str(SCREENSHOTS / "console-conversation.png"))
+
+    browser.find_element(By.XPATH, "//button[starts-with(text(), 'Abschließen')]").click()
+    wait_until(lambda: len(fake.sent(chat)) >= 3)
+    assert fake.sent(chat)[2]["text"] == REPLIES.text("utter_handoff_closed", language="de")
+    channels.telegram_update(text_update(32, chat, "Wann habt ihr geöffnet?"))
+    wait_until(lambda: len(fake.sent(chat)) >= 4)
+    assert fake.sent(chat)[3]["text"] == REPLIES.text("utter_faq/store_hours", language="de")
