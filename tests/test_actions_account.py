@@ -151,6 +151,16 @@ async def test_an_unlinked_chat_gets_nothing_personal() -> None:
     assert events == [SlotSet("customer_verified", False)]
 
 
+async def test_wanting_to_redeem_first_hears_the_rewards() -> None:
+    messages, remembered = await run(
+        ActionRememberRequest(),
+        tracker("rest:new", intent="redeem_reward", customer_verified=False, language="en"),
+    )
+    assert [m["response"] for m in messages] == ["utter_club/rewards"]
+    assert messages[0]["rewards"] == "500 → €5, 1,000 → €12, 2,500 → €35"
+    assert SlotSet("pending_request", "redeem_reward") in remembered
+
+
 async def test_the_question_is_remembered_and_answered_after_verification() -> None:
     _, remembered = await run(
         ActionRememberRequest(), tracker("rest:new", intent="account_tier", customer_verified=False)
