@@ -171,11 +171,14 @@ class Router:
 
     def _store_inbound(self, inbound: Inbound) -> _Stored:
         with self._sessions.begin() as session:
+            customer = _identify(session, inbound)
             conversation = queries.get_or_create_conversation(
                 session,
                 channel=inbound.channel,
                 sender_id=inbound.sender_id,
-                language=self._initial_language(inbound.language_hint),
+                language=self._initial_language(
+                    inbound.language_hint or (customer.language if customer else None)
+                ),
             )
             message = None
             if inbound.provider_message_id is not None:
@@ -206,7 +209,6 @@ class Router:
             for_agent = conversation.mode != "bot"
             if for_agent:
                 message.status = "for_agent"
-            customer = _identify(session, inbound)
             return _Stored(
                 message.id,
                 conversation.language,

@@ -120,6 +120,15 @@ async def test_a_message_links_the_registered_number_and_is_answered_through_twi
     assert sent["StatusCallback"] == f"{PUBLIC}{STATUS_PATH}"
 
 
+async def test_a_known_customer_is_answered_in_their_language_from_the_first_word(
+    whatsapp_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
+) -> None:
+    john = "whatsapp:+447700900123"
+    await post(whatsapp_http, incoming("SM1", john, "hi"))
+    await fake_twilio.wait_for(john, 1)
+    assert fake_rasa.requests[0]["metadata"]["language"] == "en"
+
+
 async def test_an_unregistered_number_is_not_linked(
     whatsapp_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
 ) -> None:
