@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from bot.language import LanguageDetector
 from bot.messages import Outbound
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
+from bot.reminders import WaitingReminder
 from bot.responses import DomainResponses
 from bot.router import Router
 from bot.settings import GatewaySettings
@@ -79,6 +81,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             rasa = RasaClient(
                 http, base_url=settings.rasa_url, token=settings.rasa_token.get_secret_value()
             )
+            replies = DomainResponses.from_domain(settings.domain_path)
             app.state.sessions = sessions
             app.state.http = http
             app.state.rasa = rasa
@@ -86,7 +89,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 sessions=sessions,
                 rasa=rasa,
                 detector=LanguageDetector.from_nlu_dir(settings.nlu_data_dir),
-                replies=DomainResponses.from_domain(settings.domain_path),
+                replies=replies,
                 default_language=settings.default_language,
             )
             app.state.public_base_url = settings.public_base_url
@@ -104,10 +107,19 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 )
                 app.state.telegram = telegram
                 app.state.outbox = _outbox(sessions, rasa, app.state)
+                app.state.escalate_after = dt.timedelta(minutes=settings.handoff_escalate_minutes)
+                reminder = WaitingReminder(
+                    sessions=sessions,
+                    outbox=app.state.outbox,
+                    replies=replies,
+                    after=app.state.escalate_after,
+                )
+                reminding = asyncio.create_task(reminder.run_forever())
                 secret = settings.telegram_webhook_secret
                 app.state.telegram_secret = secret.get_secret_value() if secret else None
                 logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)
                 yield
+                reminding.cancel()
             await app.state.router.drain()
         engine.dispose()
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.orm import Agent, Conversation, Handoff, ServiceHours, utcnow
+from bot.db.orm import Agent, AgentNote, Conversation, Handoff, ServiceHours, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -145,3 +145,48 @@ def next_opening(hours: Sequence[ServiceHours], local: dt.datetime) -> dt.dateti
             if start > local:
                 return start
     return None
+
+
+def transfer(session: Session, *, handoff: Handoff, from_agent: Agent, to_agent: Agent) -> bool:
+    """Pass a claimed conversation to a colleague; only the agent handling it can."""
+    if handoff.status != "claimed" or handoff.agent_id != from_agent.id:
+        return False
+    handoff.agent_id = to_agent.id
+    logger.info(
+        "Agent %s passed conversation %s to %s",
+        from_agent.username,
+        handoff.conversation.sender_id,
+        to_agent.username,
+    )
+    return True
+
+
+def add_note(session: Session, *, handoff: Handoff, agent: Agent, text: str) -> AgentNote:
+    """An internal note for colleagues; the customer never sees it."""
+    note = AgentNote(handoff_id=handoff.id, agent_id=agent.id, text=text)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def due_for_reminder(session: Session, *, now: dt.datetime, after: dt.timedelta) -> list[int]:
+    """Handoffs waiting longer than `after` whose customer has not been reassured yet."""
+    return list(
+        session.scalars(
+            select(Handoff.id).where(
+                Handoff.status == "waiting",
+                Handoff.reminded_at.is_(None),
+                Handoff.requested_at <= now - after,
+            )
+        )
+    )
+
+
+def mark_reminded(session: Session, *, handoff_id: int, now: dt.datetime) -> bool:
+    """Claim the one reminder of a handoff; False if another gateway sent it already."""
+    result = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.reminded_at.is_(None))
+        .values(reminded_at=now)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1

@@ -83,5 +83,8 @@ class GatewaySettings(DatabaseSettings, TelegramSettings):
     """CONSOLE_SECRET_KEY: signs console login cookies; unset means logins end with a restart."""
     console_https_only: bool = False
     """CONSOLE_HTTPS_ONLY: send the console cookie over https only (set it in production)."""
+    handoff_escalate_minutes: float = 10
+    """HANDOFF_ESCALATE_MINUTES: after this wait a handoff is highlighted and the customer
+    is told once that they have not been forgotten."""
     default_language: str = "de"
     """DEFAULT_LANGUAGE: language of a new conversation until the customer writes otherwise."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
 
@@ -17,7 +18,7 @@ from bot import handoff
 from bot.app import create_app
 from bot.console import accounts
 from bot.db import conversations as queries
-from bot.db.orm import Conversation, Message
+from bot.db.orm import Conversation, Handoff, Message
 from tests.fakes.rasa import FakeRasa, serve
 from tests.fakes.telegram import FakeTelegram, text_update
 from tests.gateway_client import gateway, make_settings
@@ -200,3 +201,39 @@ async def test_a_second_agent_is_told_the_conversation_is_taken(
     assert first.headers["location"] == page
     assert second.headers["location"] == f"{page}?taken=1"
     assert reply.status_code == 409
+
+
+async def test_notes_transfer_and_long_waits(
+    agents: sessionmaker[Session], database_url: str, rasa_url: str
+) -> None:
+    handoff_id = queue_customer(agents)
+    with agents.begin() as session:
+        item = session.get_one(Handoff, handoff_id)
+        item.requested_at = item.requested_at - dt.timedelta(minutes=30)
+    settings = make_settings(database_url, rasa_url)
+    page = f"/console/conversations/{handoff_id}"
+    async with gateway(settings) as mia, gateway(settings) as tom:
+        await log_in(mia, "mia")
+        await log_in(tom, "tom")
+        [entry] = (await mia.get("/console/api/queue")).json()
+        assert entry["escalated"] is True
+        token = await csrf_of(mia, page)
+        await mia.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": token})
+        await mia.post(
+            f"/console/handoffs/{handoff_id}/note", data={"text": "Will Rückruf", "csrf": token}
+        )
+        conversation = (await mia.get(page)).text
+        assert "Will Rückruf" in conversation and "Textbausteine" in conversation
+        tom_id = re.search(r'<option value="(\d+)">Tom</option>', conversation)
+        assert tom_id is not None
+        moved = await mia.post(
+            f"/console/handoffs/{handoff_id}/transfer",
+            data={"to_agent": tom_id.group(1), "csrf": token},
+        )
+        assert moved.status_code == 303
+        mine = await mia.post(
+            f"/console/handoffs/{handoff_id}/reply", data={"text": "x", "csrf": token}
+        )
+        assert mine.status_code == 409
+        [entry] = (await tom.get("/console/api/queue")).json()
+        assert (entry["agent"], entry["escalated"]) == ("Tom", False)

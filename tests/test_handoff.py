@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +15,13 @@ from bot import handoff
 from bot.console import accounts
 from bot.db import conversations as queries
 from bot.db.orm import Agent, Conversation, Handoff
+from bot.messages import Outbound
+from bot.outbox import Outbox
+from bot.reminders import WaitingReminder
+from bot.responses import DomainResponses
 
 BERLIN = "Europe/Berlin"
+PROJECT = Path(__file__).resolve().parent.parent
 MONDAY_10 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)  # 10:00 in Berlin
 SATURDAY_17 = dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.timezone.utc)  # 17:00 in Berlin
 NEXT_MONDAY_8 = dt.datetime(2026, 11, 30, 8, 0)
@@ -116,3 +122,57 @@ def test_the_wait_estimate_grows_with_the_queue_and_shrinks_with_agents(
         session.flush()
         helped = handoff.availability(session, now=MONDAY_10, time_zone=BERLIN).wait_minutes
     assert (alone, helped) == (16, 8)
+
+
+def test_only_the_agent_handling_a_conversation_can_pass_it_on(
+    demo_sessions: sessionmaker[Session],
+) -> None:
+    with demo_sessions.begin() as session:
+        item = handoff.request(
+            session, conversation=_conversation(session), reason="asked_for_person", summary={}
+        )
+        mia, tom = (
+            accounts.create_agent(session, username=n, password="long-enough-pw", display_name=n)
+            for n in ("mia", "tom")
+        )
+        assert not handoff.transfer(session, handoff=item, from_agent=mia, to_agent=tom)
+        handoff.claim(session, handoff_id=item.id, agent=mia)
+        assert not handoff.transfer(session, handoff=item, from_agent=tom, to_agent=mia)
+        assert handoff.transfer(session, handoff=item, from_agent=mia, to_agent=tom)
+        assert item.agent_id == tom.id
+        note = handoff.add_note(session, handoff=item, agent=mia, text="Kundin wartet auf Rückruf")
+        assert [n.text for n in item.notes] == [note.text]
+
+
+async def test_a_long_wait_is_acknowledged_once(demo_sessions: sessionmaker[Session]) -> None:
+    with demo_sessions.begin() as session:
+        item = handoff.request(
+            session,
+            conversation=_conversation(session),
+            reason="asked_for_person",
+            summary={},
+            now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=11),
+        )
+        handoff.request(
+            session,
+            conversation=_conversation(session, "telegram:2"),
+            reason="asked_for_person",
+            summary={},
+        )
+    sent: list[tuple[str, str]] = []
+
+    async def telegram(sender: str, replies: list[Outbound], language: str) -> list[str | None]:
+        sent.extend((sender, r.text or "") for r in replies)
+        return ["1"] * len(replies)
+
+    outbox = Outbox(demo_sessions, rasa=None)  # type: ignore[arg-type]
+    outbox.register("telegram", telegram)
+    replies = DomainResponses.from_domain(PROJECT / "domain")
+    reminder = WaitingReminder(
+        sessions=demo_sessions, outbox=outbox, replies=replies, after=dt.timedelta(minutes=10)
+    )
+    assert await reminder.remind_due() == 1
+    assert await reminder.remind_due() == 0
+    assert sent == [("telegram:1", replies.text("utter_handoff_still_waiting", language="de"))]
+    with demo_sessions() as session:
+        assert session.get_one(Handoff, item.id).reminded_at is not None

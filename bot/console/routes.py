@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import hmac
 import logging
 import secrets
@@ -18,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import handoff
@@ -73,7 +75,8 @@ def create_console_routes() -> APIRouter:
     @routes.get("/api/queue")
     async def queue_api(request: Request) -> JSONResponse:
         await _agent_or_401(request)
-        return JSONResponse(await asyncio.to_thread(_queue, _sessions(request)))
+        escalate_after = request.app.state.escalate_after
+        return JSONResponse(await asyncio.to_thread(_queue, _sessions(request), escalate_after))
 
     @routes.websocket("/ws")
     async def queue_socket(socket: WebSocket) -> None:
@@ -86,7 +89,9 @@ def create_console_routes() -> APIRouter:
         last: Any = None
         try:
             while True:
-                snapshot = await asyncio.to_thread(_queue, sessions, agent_id)
+                snapshot = await asyncio.to_thread(
+                    _queue, sessions, socket.app.state.escalate_after, agent_id
+                )
                 if snapshot != last:
                     await socket.send_json(snapshot)
                     last = snapshot
@@ -123,6 +128,24 @@ def create_console_routes() -> APIRouter:
         )
         suffix = "" if sent.status == "sent" else f"?delivery={sent.status}"
         return RedirectResponse(f"/console/conversations/{handoff_id}{suffix}", status_code=303)
+
+    @routes.post("/handoffs/{handoff_id}/note")
+    async def note(
+        request: Request, handoff_id: int, text: str = Form(max_length=4096), csrf: str = Form("")
+    ) -> Response:
+        agent = await _agent_or_401(request)
+        _check_csrf(request, csrf)
+        await asyncio.to_thread(_note, _sessions(request), handoff_id, agent.id, text.strip())
+        return RedirectResponse(f"/console/conversations/{handoff_id}", status_code=303)
+
+    @routes.post("/handoffs/{handoff_id}/transfer")
+    async def transfer(
+        request: Request, handoff_id: int, to_agent: int = Form(), csrf: str = Form("")
+    ) -> Response:
+        agent = await _agent_or_401(request)
+        _check_csrf(request, csrf)
+        await asyncio.to_thread(_transfer, _sessions(request), handoff_id, agent.id, to_agent)
+        return RedirectResponse("/console", status_code=303)
 
     @routes.post("/handoffs/{handoff_id}/close")
     async def close(request: Request, handoff_id: int, csrf: str = Form("")) -> Response:
@@ -189,11 +212,14 @@ def _log_in(sessions: sessionmaker[Session], username: str, password: str) -> ac
         return accounts.log_in(session, username=username, password=password)
 
 
-def _queue(sessions: sessionmaker[Session], agent_id: int | None = None) -> list[dict[str, Any]]:
+def _queue(
+    sessions: sessionmaker[Session], escalate_after: dt.timedelta, agent_id: int | None = None
+) -> list[dict[str, Any]]:
     if agent_id is not None:
         _agent(sessions, agent_id)
     with sessions() as session:
-        return [dataclasses.asdict(e) for e in views.queue_entries(session, now=now())]
+        entries = views.queue_entries(session, now=now(), escalate_after=escalate_after)
+        return [dataclasses.asdict(e) for e in entries]
 
 
 def _conversation(sessions: sessionmaker[Session], handoff_id: int) -> dict[str, Any]:
@@ -207,6 +233,13 @@ def _conversation(sessions: sessionmaker[Session], handoff_id: int) -> dict[str,
             "channel": item.conversation.channel,
             "card": views.customer_card(session, item),
             "transcript": views.transcript(session, item),
+            "notes": [(n.agent.display_name, n.text) for n in item.notes],
+            "canned": views.canned_replies(item.conversation.language),
+            "colleagues": [
+                (a.id, a.display_name)
+                for a in session.scalars(select(Agent).order_by(Agent.display_name))
+                if a.id != item.agent_id
+            ],
         }
 
 
@@ -221,6 +254,24 @@ def _own_open_handoff(sessions: sessionmaker[Session], handoff_id: int, agent_id
         if item is None or item.status != "claimed" or item.agent_id != agent_id:
             raise HTTPException(409, "claim the conversation before replying")
         return item.conversation.sender_id
+
+
+def _note(sessions: sessionmaker[Session], handoff_id: int, agent_id: int, text: str) -> None:
+    with sessions.begin() as session:
+        item = session.get(Handoff, handoff_id)
+        if item is None or not text:
+            raise HTTPException(404 if item is None else 400, "no such handoff or empty note")
+        handoff.add_note(session, handoff=item, agent=session.get_one(Agent, agent_id), text=text)
+
+
+def _transfer(sessions: sessionmaker[Session], handoff_id: int, agent_id: int, to: int) -> None:
+    with sessions.begin() as session:
+        item, colleague = session.get(Handoff, handoff_id), session.get(Agent, to)
+        if item is None or colleague is None:
+            raise HTTPException(404, "no such handoff or colleague")
+        me = session.get_one(Agent, agent_id)
+        if not handoff.transfer(session, handoff=item, from_agent=me, to_agent=colleague):
+            raise HTTPException(409, "only the agent handling the conversation can pass it on")
 
 
 def _close(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> str:

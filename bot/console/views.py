@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy.orm import Session
 
 from bot import handoff, identity
@@ -16,6 +18,7 @@ from bot.loyalty import AccountSummary, account_summary, expiring_within
 
 TIER_ORDER = {"gold": 0, "silver": 1, "bronze": 2}
 EXPIRY_NOTICE_DAYS = 90
+CANNED_REPLIES = Path(__file__).with_name("canned_replies.yml")
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,17 @@ class QueueEntry:
     tier_code: str | None
     agent: str | None
     waiting_seconds: int
+    escalated: bool
 
 
-def queue_entries(session: Session, *, now: dt.datetime) -> list[QueueEntry]:
+def queue_entries(
+    session: Session, *, now: dt.datetime, escalate_after: dt.timedelta
+) -> list[QueueEntry]:
     """The open handoffs as the queue view lists them."""
     entries = []
     for item in handoff.queue(session):
         card = customer_card(session, item)
+        waited = now - as_utc(item.requested_at)
         entries.append(
             QueueEntry(
                 id=item.id,
@@ -60,7 +67,8 @@ def queue_entries(session: Session, *, now: dt.datetime) -> list[QueueEntry]:
                 tier=card.tier if card else None,
                 tier_code=card.tier_code if card else None,
                 agent=item.agent.display_name if item.agent else None,
-                waiting_seconds=int((now - as_utc(item.requested_at)).total_seconds()),
+                waiting_seconds=int(waited.total_seconds()),
+                escalated=item.status == "waiting" and waited > escalate_after,
             )
         )
     entries.sort(key=lambda e: (TIER_ORDER.get(e.tier_code or "", 9), -e.waiting_seconds))
@@ -100,3 +108,9 @@ def transcript(session: Session, item: Handoff) -> list[dict[str, Any]]:
         }
         for message in queries.conversation_messages(session, sender_id=item.conversation.sender_id)
     ]
+
+
+def canned_replies(language: str) -> list[str]:
+    """The quick answers for a conversation language (bot/console/canned_replies.yml)."""
+    data = yaml.safe_load(CANNED_REPLIES.read_text(encoding="utf-8")) or {}
+    return [str(text) for text in data.get(language) or data.get("de") or []]

@@ -239,9 +239,28 @@ class Handoff(Base):
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
+    """When the long-waiting customer was told they have not been forgotten (once)."""
 
     conversation: Mapped[Conversation] = relationship()
     agent: Mapped[Agent | None] = relationship()
+    notes: Mapped[list[AgentNote]] = relationship(order_by="AgentNote.id")
+
+
+class AgentNote(Base):
+    """An internal note on a handoff: for colleagues, never sent to the customer."""
+
+    __tablename__ = "agent_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    agent: Mapped[Agent] = relationship()
 
 
 class ServiceHours(Base):

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.orm import (
+    AgentNote,
     Base,
     ChannelIdentity,
     Conversation,
@@ -32,6 +33,7 @@ DEFAULT_DEMO_FILE = Path(__file__).with_name("nordlicht.yml")
 # Children before parents, so foreign keys hold on every backend.
 _RESET_ORDER: tuple[type[Base], ...] = (
     Message,
+    AgentNote,
     Handoff,
     Conversation,
     ServiceHours,
