@@ -181,7 +181,7 @@ FACTS = [
         "de",
         ["500 → 5 €, 1.000 → 12 €, 2.500 → 35 €", "90 Tage"],
     ),
-    ("What can I get for my points?", "en", ["500 → €5, 1,000 → €12, 2,500 → €35", "90 days"]),
+    ("What can I redeem points for?", "en", ["500 → €5, 1,000 → €12, 2,500 → €35", "90 days"]),
     ("Gibt es was zum Geburtstag?", "de", ["Bronze 50", "Silber 100", "Gold 250"]),
     ("Do I get a birthday bonus?", "en", ["Bronze 50", "Silver 100", "Gold 250"]),
 ]
