@@ -13,6 +13,7 @@ import datetime as dt
 import hmac
 import logging
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 QUEUE_REFRESH_SECONDS = 1.0
+PRESENCE_SECONDS = 30.0
+"""How often an open console marks its agent as online (well inside the 2-minute window)."""
 UNAUTHORISED_CLOSE_CODE = 4401
 
 
@@ -87,10 +90,15 @@ def create_console_routes() -> APIRouter:
             await socket.close(code=UNAUTHORISED_CLOSE_CODE)
             return
         last: Any = None
+        seen_at = time.monotonic()
         try:
             while True:
+                if time.monotonic() - seen_at >= PRESENCE_SECONDS:
+                    # An open console counts as online; a write a second per tab is not needed.
+                    await asyncio.to_thread(_agent, sessions, agent_id)
+                    seen_at = time.monotonic()
                 snapshot = await asyncio.to_thread(
-                    _queue, sessions, socket.app.state.escalate_after, agent_id
+                    _queue, sessions, socket.app.state.escalate_after
                 )
                 if snapshot != last:
                     await socket.send_json(snapshot)
@@ -212,11 +220,7 @@ def _log_in(sessions: sessionmaker[Session], username: str, password: str) -> ac
         return accounts.log_in(session, username=username, password=password)
 
 
-def _queue(
-    sessions: sessionmaker[Session], escalate_after: dt.timedelta, agent_id: int | None = None
-) -> list[dict[str, Any]]:
-    if agent_id is not None:
-        _agent(sessions, agent_id)
+def _queue(sessions: sessionmaker[Session], escalate_after: dt.timedelta) -> list[dict[str, Any]]:
     with sessions() as session:
         entries = views.queue_entries(session, now=now(), escalate_after=escalate_after)
         return [dataclasses.asdict(e) for e in entries]
