@@ -15,11 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.database import session_factory
-from bot import handoff
+from bot import handoff, identity
 from bot.clock import now, time_zone
 from bot.db import conversations as queries
 
@@ -33,14 +34,44 @@ WEEKDAYS = {
 
 
 class ActionRequestHuman(Action):  # type: ignore[misc]
+    """A person was asked for, a complaint came in, or a low rating's offer was accepted."""
+
     def name(self) -> str:
         return "action_request_human"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        await request_handoff(dispatcher, tracker, reason="asked_for_person")
-        return []
+        if tracker.get_slot("low_rating"):
+            reason = "low_rating"
+        elif (tracker.latest_message.get("intent") or {}).get("name") == "complaint":
+            reason = "complaint"
+        else:
+            reason = "asked_for_person"
+        await request_handoff(dispatcher, tracker, reason=reason)
+        return [SlotSet("low_rating", False)]
+
+
+class ActionRequestCallback(Action):  # type: ignore[misc]
+    """Queue a callback for the team: the agent sees the number, or the customer writes it."""
+
+    def name(self) -> str:
+        return "action_request_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            phone = await asyncio.to_thread(_queue_callback, tracker)
+        except SQLAlchemyError:
+            logger.exception("Could not queue a callback")
+            dispatcher.utter_message(response="utter_request_human")
+            return [SlotSet("low_rating", False)]
+        if phone:
+            dispatcher.utter_message(response="utter_callback_with_number", phone=phone)
+        else:
+            dispatcher.utter_message(response="utter_callback_ask_number")
+        return [SlotSet("low_rating", False)]
 
 
 async def request_handoff(
@@ -64,6 +95,25 @@ async def request_handoff(
             response="utter_handoff_outside_hours",
             next_opening=_when(availability.next_opening, language),
         )
+
+
+def _queue_callback(tracker: Tracker) -> str | None:
+    """Hand the chat to the team for a callback; the number to call, when one is known."""
+    with session_factory().begin() as session:
+        conversation = queries.find_conversation(session, sender_id=tracker.sender_id)
+        if conversation is None:
+            return None
+        reason = "callback_low_rating" if tracker.get_slot("low_rating") else "callback"
+        handoff.request(
+            session, conversation=conversation, reason=reason, summary=_summary(tracker), now=now()
+        )
+        customer = identity.linked_customer(session, tracker.sender_id)
+        if customer is not None and customer.mobile:
+            return customer.mobile
+        if conversation.channel == "whatsapp":
+            sender: str = tracker.sender_id
+            return sender.removeprefix("whatsapp:")
+        return None
 
 
 def _request(tracker: Tracker, reason: str) -> handoff.Availability | None:

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
 SUPPORTED_LANGUAGES = ("de", "en")
+RATING_ANSWERS = {"rate", "inform", "deny", "nlu_fallback"}
 
 
 class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
@@ -36,6 +37,15 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
         customer = metadata["customer"] or {}
         verified = bool(customer.get("verified"))
         return {"customer_verified": verified, "first_name": customer.get("first_name")}
+
+    async def extract_rating_requested(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A customer who moves on instead of rating is not asked for a score any more."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("rating_requested") and intent not in RATING_ANSWERS:
+            return {"rating_requested": False}
+        return {}
 
     async def validate_language(
         self,

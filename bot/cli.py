@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     telegram.add_parser(
         "delete-webhook", help="stop Telegram from calling the webhook"
     ).set_defaults(command=_telegram_delete_webhook)
+    report = commands.add_parser(
+        "report", help="service figures (CSAT, NPS, CES, handoffs, fallbacks) for a date range"
+    )
+    report.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="default: 12 weeks ago")
+    report.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="default: today")
+    report.add_argument("--csv", action="store_true", help="write CSV to standard output")
+    report.set_defaults(command=_report)
     evaluation = commands.add_parser("eval", help="score the model on the held-out test set")
     evaluation.add_argument("--report-dir", type=Path, default=PROJECT_DIR / "reports" / "nlu")
     evaluation.set_defaults(command=_eval)
@@ -151,15 +159,47 @@ def _db_prepare(args: argparse.Namespace) -> int:
 
 
 def _ensure_demo_agent(session: Session) -> None:
-    # `make run` gives the console one account, so the demo can be tried at once.
+    # `make run` gives the console one account, so the demo can be tried at once; an
+    # admin, so the reports can be tried too.
     from bot.console import accounts
 
     if accounts.has_agents(session):
         return
     password = os.environ.get("DEMO_AGENT_PASSWORD") or accounts.new_password()
-    accounts.create_agent(session, username="demo", password=password, display_name="Demo Agent")
+    accounts.create_agent(
+        session, username="demo", password=password, display_name="Demo Agent", role="admin"
+    )
     if "DEMO_AGENT_PASSWORD" not in os.environ:
         print(f"Agent console: user 'demo', password '{password}' (shown only this once)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.clock import time_zone
+    from bot.reporting import export, text, tracker
+    from bot.reporting.period import PeriodError, parse_period
+    from bot.reporting.report import report
+    from bot.stack import StackSettings
+
+    try:
+        period = parse_period(
+            args.first, args.last, today=business_today(), time_zone=ZoneInfo(time_zone())
+        )
+    except PeriodError as error:
+        logger.error("No report: %s", error)
+        return 2
+    url = tracker.reporting_url(StackSettings().tracker_store_url())
+    try:
+        with _session() as session:
+            result = report(session, period=period, tracker_url=url)
+    except SQLAlchemyError as error:
+        logger.error("Cannot read the business database (python -m bot db upgrade?): %s", error)
+        return 1
+    sys.stdout.write(export.to_csv(result) if args.csv else text.render(result))
+    return 0
 
 
 def _agent_create(args: argparse.Namespace) -> int:

@@ -65,6 +65,16 @@ class Outbound:
             custom=data.get("custom"),
         )
 
+    @property
+    def scale(self) -> tuple[Button, ...]:
+        """The buttons of a rating scale (titled "0" … "10"), which channels show as numbers."""
+        return tuple(b for b in self.buttons if b.title.isdigit())
+
+    @property
+    def choices(self) -> tuple[Button, ...]:
+        """The buttons that are not part of a rating scale."""
+        return tuple(b for b in self.buttons if not b.title.isdigit())
+
     def without_buttons(self, payload: str) -> Outbound:
         """The reply minus buttons this channel cannot offer."""
         kept = tuple(b for b in self.buttons if b.payload != payload)

@@ -27,6 +27,15 @@ class DatabaseSettings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'nordlicht.sqlite'}"
 
 
+class FeedbackSettings(BaseSettings):
+    """What the assistant offers around ratings; read by the action server."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    review_url: str = "https://www.nordlicht.example/bewertungen"
+    """REVIEW_URL: where customers who would recommend the shop (NPS 9–10) can write a review."""
+
+
 class TelegramSettings(BaseSettings):
     """The Telegram bot; read by the gateway and by `python -m bot telegram`."""
 

@@ -159,6 +159,7 @@ async def test_claim_reply_and_close_reach_the_customer_on_telegram(
     await log_in(console, "mia")
     [entry] = (await console.get("/console/api/queue")).json()
     assert (entry["id"], entry["status"], entry["customer"]) == (handoff_id, "waiting", None)
+    assert entry["reason"] == "wollte eine Person"
 
     page = f"/console/conversations/{handoff_id}"
     claimed = await console.post(

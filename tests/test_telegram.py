@@ -143,6 +143,25 @@ async def test_buttons_become_an_inline_keyboard_and_a_tap_sends_the_payload(
     assert "answerCallbackQuery" in fake_telegram.methods()
 
 
+async def test_a_rating_scale_sits_in_even_rows_above_the_other_buttons(
+    telegram_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_telegram: FakeTelegram
+) -> None:
+    async def nps(body: dict[str, Any]) -> Response:
+        scale = [{"title": str(n), "payload": f"/rate{n}"} for n in range(11)]
+        buttons = [*scale, {"title": "Nein danke", "payload": "/deny"}]
+        return JSONResponse([{"recipient_id": body["sender"], "text": "0–10?", "buttons": buttons}])
+
+    fake_rasa.handler = nps
+    await post(telegram_http, text_update(1, ANNA, "Feedback"))
+    await fake_telegram.wait_for_messages(ANNA, 1)
+    rows = fake_telegram.sent(ANNA)[0]["reply_markup"]["inline_keyboard"]
+    assert [[b["text"] for b in row] for row in rows] == [
+        ["0", "1", "2", "3", "4", "5"],
+        ["6", "7", "8", "9", "10"],
+        ["Nein danke"],
+    ]
+
+
 async def test_start_greets_and_other_media_get_a_text_request(
     telegram_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:

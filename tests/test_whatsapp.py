@@ -169,6 +169,33 @@ async def test_buttons_become_a_numbered_list_and_a_number_picks_the_payload(
     assert fake_rasa.requests[1]["message"] == "/rueckgabe"
 
 
+async def test_a_rating_scale_is_shown_as_numbers_and_a_number_is_the_score(
+    whatsapp_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
+) -> None:
+    async def nps(body: dict[str, Any]) -> Response:
+        scale = [{"title": str(n), "payload": f'/rate{{"score": {n}}}'} for n in range(11)]
+        buttons = [*scale, {"title": "Nein danke", "payload": "/deny"}]
+        return JSONResponse(
+            [{"recipient_id": body["sender"], "text": "0 bis 10?", "buttons": buttons}]
+        )
+
+    fake_rasa.handler = nps
+    await post(whatsapp_http, incoming("SM1", ANNA, "Feedback"))
+    [question] = await fake_twilio.wait_for(ANNA, 1)
+    assert question["Body"] == (
+        "0 bis 10?\n0 · 1 · 2 · 3 · 4 · 5 · 6 · 7 · 8 · 9 · 10\n– Nein danke\n"
+        "Antworte einfach mit deiner Zahl."
+    )
+
+    await post(whatsapp_http, incoming("SM2", ANNA, "2"))
+    await post(whatsapp_http, incoming("SM3", ANNA, "0"))
+    await fake_twilio.wait_for(ANNA, 3)
+    assert [r["message"] for r in fake_rasa.requests[1:]] == [
+        '/rate{"score": 2}',
+        '/rate{"score": 0}',
+    ]
+
+
 async def test_media_gets_a_text_request_and_long_bodies_are_split(
     whatsapp_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
 ) -> None:

@@ -31,6 +31,13 @@ def shop_url(
                 "text": "Wobei? Mehr unter https://nordlicht.example/hilfe",
                 "buttons": [{"title": "Versand", "payload": "/versand"}],
             }
+        if body["message"] == "Danke":
+            scale = [{"title": str(n), "payload": f'/rate{{"score": {n}}}'} for n in range(1, 6)]
+            reply = {
+                "recipient_id": body["sender"],
+                "text": "Wie zufrieden warst du?",
+                "buttons": [*scale, {"title": "Nein danke", "payload": "/deny"}],
+            }
         return JSONResponse([reply])
 
     fake_rasa.handler = answer
@@ -82,6 +89,30 @@ def test_chat_in_the_demo_shop(browser: WebDriver, shop_url: str, fake_rasa: Fak
     field = browser.find_element(By.CSS_SELECTOR, ".nlw-form input")
     field.send_keys(Keys.ESCAPE)
     assert not browser.find_element(By.CSS_SELECTOR, ".nlw-panel").is_displayed()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_satisfaction_question_is_answered_with_stars(
+    browser: WebDriver, shop_url: str, fake_rasa: FakeRasa
+) -> None:
+    browser.get(shop_url + "/")
+    open_chat(browser)
+    browser.find_element(By.CSS_SELECTOR, ".nlw-form input").send_keys("Danke", Keys.ENTER)
+    wait_for_bubble(browser, "bot", "Wie zufrieden warst du?")
+    stars = browser.find_elements(By.CSS_SELECTOR, ".nlw-stars button")
+    assert [s.get_attribute("aria-label") for s in stars] == [
+        "1 Stern",
+        "2 Sterne",
+        "3 Sterne",
+        "4 Sterne",
+        "5 Sterne",
+    ]
+    assert [b.text for b in browser.find_elements(By.CSS_SELECTOR, ".nlw-buttons button")] == [
+        "Nein danke"
+    ]
+    stars[3].click()
+    wait_for_bubble(browser, "bot", 'Echo: /rate{"score": 4}')
+    assert bubbles(browser, "customer")[-1] == "★★★★"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -15,6 +15,7 @@ import asyncio
 import hmac
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -47,6 +48,7 @@ GREET_PAYLOAD = "/greet"
 CONTACT_PAYLOAD = "/contact_shared"
 UNSUPPORTED_PAYLOAD = "/unsupported_message"
 RATE_LIMIT_RETRIES = 3
+SCALE_ROW = 6
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
 
 
@@ -174,9 +176,12 @@ def _keyboard(reply: Outbound) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | N
     if share:
         rows = [[KeyboardButton(b.title, request_contact=True)] for b in share]
         return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in reply.buttons]
-    )
+    # A rating scale sits in one or two even rows (0–10 as 6 + 5); other buttons one per row.
+    scale = [InlineKeyboardButton(b.title, callback_data=b.payload) for b in reply.scale]
+    per_row = math.ceil(len(scale) / math.ceil(len(scale) / SCALE_ROW)) if scale else 1
+    keyboard = [scale[i : i + per_row] for i in range(0, len(scale), per_row)]
+    keyboard += [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in reply.choices]
+    return InlineKeyboardMarkup(keyboard)
 
 
 def create_telegram_routes() -> APIRouter:

@@ -5,7 +5,8 @@ and signs it (`X-Twilio-Signature`, checked with twilio's RequestValidator
 against the public URL Twilio called). The message is stored before Twilio gets
 its (empty TwiML) answer; replies go out afterwards through the Messages API.
 WhatsApp has no buttons for free-form messages, so they become a numbered list,
-and a reply "2" means the second button. Twilio reports delivered/read/failed to
+and a reply "2" means the second button; a rating scale is shown as its numbers,
+so "2" there is the score 2. Twilio reports delivered/read/failed to
 `/webhooks/twilio/status`. The sender number is verified by WhatsApp, so it
 links the chat to the customer registered with that mobile.
 """
@@ -41,6 +42,7 @@ MAX_BODY = 1600
 SERVICE_WINDOW = dt.timedelta(hours=24)
 UNSUPPORTED_PAYLOAD = "/unsupported_message"
 CHOICE_HINT_RESPONSE = "utter_numbered_choice_hint"
+SCALE_HINT_RESPONSE = "utter_scale_hint"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 STATUSES = {"delivered", "read", "failed", "undelivered", "sent"}
 
@@ -134,7 +136,11 @@ class WhatsAppChannel:
 
     def _render(self, reply: Outbound, language: str) -> str:
         lines = [reply.text or ""] if reply.text else []
-        if reply.buttons:
+        if reply.scale:
+            lines.append(" · ".join(b.title for b in reply.scale))
+            lines += [f"– {b.title}" for b in reply.choices]
+            lines.append(self._replies.text(SCALE_HINT_RESPONSE, language=language))
+        elif reply.buttons:
             lines += [f"{n}. {b.title}" for n, b in enumerate(reply.buttons, start=1)]
             lines.append(self._replies.text(CHOICE_HINT_RESPONSE, language=language))
         if reply.image:
@@ -146,10 +152,13 @@ class WhatsAppChannel:
         if not body and int(form.get("NumMedia") or 0) > 0:
             return UNSUPPORTED_PAYLOAD
         if body.isdigit():
-            # "2" answers the numbered list of the latest reply, if it had one.
+            # "2" is a score on a rating scale, else the second entry of a numbered list.
             buttons = await self._router.offered_buttons(number)
+            scored = [b for b in buttons if b.title == body]
+            if scored:
+                return scored[0].payload
             choice = int(body)
-            if 1 <= choice <= len(buttons):
+            if 1 <= choice <= len(buttons) and not any(b.title.isdigit() for b in buttons):
                 return buttons[choice - 1].payload
         return body
 

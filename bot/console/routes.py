@@ -1,8 +1,9 @@
 """The agent console at /console: every page and API route needs a logged-in agent.
 
 Pages redirect to the login, API routes answer 401 and the live queue socket
-closes with 4401. Sessions live in a signed cookie (SameSite=strict, HttpOnly);
-every form carries the session's CSRF token.
+closes with 4401; the reports are for admins only (403 for other agents).
+Sessions live in a signed cookie (SameSite=strict, HttpOnly); every form
+carries the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -25,14 +26,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import handoff
 from bot.clock import now
-from bot.console import accounts, views
+from bot.console import accounts, reporting, views
 from bot.db.orm import Agent, Handoff
 from bot.messages import Outbound
 from bot.outbox import Outbox
+from bot.reporting.period import PeriodError
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+TEMPLATES.env.filters.update(reporting.FILTERS)
 QUEUE_REFRESH_SECONDS = 1.0
 PRESENCE_SECONDS = 30.0
 """How often an open console marks its agent as online (well inside the 2-minute window)."""
@@ -164,6 +167,26 @@ def create_console_routes() -> APIRouter:
         await outbox.resume_assistant(sender_id)
         return RedirectResponse("/console", status_code=303)
 
+    @routes.get("/reports", response_class=HTMLResponse)
+    async def reports_page(request: Request) -> Response:
+        agent = _admin(await _agent_or_redirect(request))
+        try:
+            result = await reporting.requested_report(request.query_params, _sessions(request))
+        except PeriodError:
+            page = _page(request, "reports.html", agent=agent, error=reporting.PERIOD_HELP)
+            page.status_code = 400
+            return page
+        return _page(request, "reports.html", agent=agent, **reporting.page_context(result))
+
+    @routes.get("/reports.csv")
+    async def reports_csv(request: Request) -> Response:
+        _admin(await _agent_or_401(request))
+        try:
+            result = await reporting.requested_report(request.query_params, _sessions(request))
+        except PeriodError as error:
+            raise HTTPException(400, str(error)) from error
+        return reporting.csv_download(result)
+
     return routes
 
 
@@ -207,6 +230,12 @@ async def _agent_or_401(request: Request) -> Agent:
     return agent
 
 
+def _admin(agent: Agent) -> Agent:
+    if agent.role != "admin":
+        raise HTTPException(403, "reports are for admins")
+    return agent
+
+
 def _agent(sessions: sessionmaker[Session], agent_id: int) -> Agent | None:
     with sessions.begin() as session:
         agent = session.get(Agent, agent_id)
@@ -233,9 +262,11 @@ def _conversation(sessions: sessionmaker[Session], handoff_id: int) -> dict[str,
             raise HTTPException(404, "no such handoff")
         return {
             "handoff": item,
+            "reason": views.reason_label(item.reason),
             "agent_name": item.agent.display_name if item.agent else None,
             "channel": item.conversation.channel,
             "card": views.customer_card(session, item),
+            "ratings": reporting.recent_ratings(session, item),
             "transcript": views.transcript(session, item),
             "notes": [(n.agent.display_name, n.text) for n in item.notes],
             "canned": views.canned_replies(item.conversation.language),

@@ -33,6 +33,21 @@ class CustomerCard:
     channels: list[str]
 
 
+REASONS = {
+    "asked_for_person": "wollte eine Person",
+    "not_understood": "zweimal nicht verstanden",
+    "complaint": "Beschwerde",
+    "low_rating": "schlechte Bewertung",
+    "callback": "Rückruf gewünscht",
+    "callback_low_rating": "Rückruf nach schlechter Bewertung",
+}
+
+
+def reason_label(reason: str) -> str:
+    """The handoff reason in the console's words; an unknown code is shown as it is."""
+    return REASONS.get(reason, reason)
+
+
 @dataclass(frozen=True)
 class QueueEntry:
     id: int
@@ -62,7 +77,7 @@ def queue_entries(
                 status=item.status,
                 channel=item.conversation.channel,
                 language=item.conversation.language,
-                reason=item.reason,
+                reason=reason_label(item.reason),
                 customer=card.name if card else None,
                 tier=card.tier if card else None,
                 tier_code=card.tier_code if card else None,

@@ -263,6 +263,41 @@ class AgentNote(Base):
     agent: Mapped[Agent] = relationship()
 
 
+class Feedback(Base):
+    """One rating question and its answer: CSAT (1–5), NPS (0–10) or CES (1–7).
+
+    The question is stored when it is asked (status "asked"), so the once-a-day rule
+    and "no thanks" hold; the score and an optional comment follow ("rated"), or the
+    customer declines ("declined").
+    """
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(4))
+    trigger: Mapped[str] = mapped_column(String(20))
+    """What led to the question: thanks, goodbye, handoff, request, survey."""
+    status: Mapped[str] = mapped_column(String(10), default="asked")
+    score: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    handled_by_human: Mapped[bool] = mapped_column(default=False)
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    asked_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    answered_at: Mapped[dt.datetime | None]
+
+    conversation: Mapped[Conversation] = relationship()
+    agent: Mapped[Agent | None] = relationship()
+
+
 class ServiceHours(Base):
     """When people answer (per weekday, shop time zone); outside them a handoff waits."""
 

@@ -16,6 +16,7 @@ from bot.db.orm import (
     ChannelIdentity,
     Conversation,
     Customer,
+    Feedback,
     Handoff,
     LoyaltyProgramme,
     Message,
@@ -32,6 +33,7 @@ DEFAULT_DEMO_FILE = Path(__file__).with_name("nordlicht.yml")
 
 # Children before parents, so foreign keys hold on every backend.
 _RESET_ORDER: tuple[type[Base], ...] = (
+    Feedback,
     Message,
     AgentNote,
     Handoff,

@@ -17,11 +17,13 @@
   var T = english ? {
     open: "Open chat", close: "Close chat", title: "Nordlicht customer service",
     placeholder: "Type a message…", send: "Send", typing: "The assistant is typing…",
-    offline: "Connection lost – reconnecting…", label: "Your message"
+    offline: "Connection lost – reconnecting…", label: "Your message",
+    stars: function (n) { return n === 1 ? "1 star" : n + " stars"; }, rating: "Rating"
   } : {
     open: "Chat öffnen", close: "Chat schließen", title: "Nordlicht Kundenservice",
     placeholder: "Nachricht schreiben …", send: "Senden", typing: "Der Assistent schreibt …",
-    offline: "Verbindung unterbrochen – verbinde neu …", label: "Deine Nachricht"
+    offline: "Verbindung unterbrochen – verbinde neu …", label: "Deine Nachricht",
+    stars: function (n) { return n === 1 ? "1 Stern" : n + " Sterne"; }, rating: "Bewertung"
   };
   var SESSION_KEY = "nordlicht-widget-session";
   var PENDING_KEY = "nordlicht-widget-pending";
@@ -41,6 +43,9 @@
     ".nlw-bot,.nlw-agent,.nlw-system{background:#fff}",
     ".nlw-msg img{max-width:100%;display:block;margin-top:.3rem}",
     ".nlw-buttons{display:flex;flex-wrap:wrap;gap:.3rem;margin:.2rem 0 .5rem}",
+    ".nlw-stars{display:flex;gap:.2rem;margin:.2rem 0}",
+    ".nlw-stars button{border:0;background:none;font-size:1.7rem;line-height:1;color:#c9ccd1;cursor:pointer;padding:0 .1rem}",
+    ".nlw-stars button.nlw-on{color:#e9a800}",
     ".nlw-buttons button{border:1px solid #1d3557;background:#fff;color:#1d3557;border-radius:1rem;padding:.35rem .8rem;font:inherit;cursor:pointer}",
     ".nlw-status{font-size:.85rem;color:#555;padding:0 .75rem .3rem;min-height:1.2rem}",
     ".nlw-form{display:flex;gap:.4rem;padding:.5rem;border-top:1px solid #ddd}",
@@ -112,8 +117,35 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // A 1–5 rating scale (buttons titled "1" … "5") is shown as five stars.
+  function isStarScale(scale) {
+    return scale.length === 5 && scale.every(function (b, i) { return b.title === String(i + 1); });
+  }
+
+  function showStars(scale) {
+    var row = el("div", {"class": "nlw-stars", role: "group", "aria-label": T.rating});
+    var stars = scale.map(function (b, i) {
+      var star = el("button", {type: "button", "aria-label": T.stars(i + 1)}, "★");
+      star.addEventListener("mouseenter", function () { light(i); });
+      star.addEventListener("focus", function () { light(i); });
+      star.addEventListener("click", function () { send(b.payload, "★".repeat(i + 1)); });
+      row.appendChild(star);
+      return star;
+    });
+    function light(upTo) {
+      stars.forEach(function (star, i) { star.classList.toggle("nlw-on", i <= upTo); });
+    }
+    row.addEventListener("mouseleave", function () { light(-1); });
+    log.appendChild(row);
+  }
+
   function showButtons(buttons) {
     if (!buttons || !buttons.length) return;
+    var scale = buttons.filter(function (b) { return /^\d+$/.test(b.title); });
+    if (isStarScale(scale)) {
+      showStars(scale);
+      buttons = buttons.filter(function (b) { return scale.indexOf(b) < 0; });
+    }
     var row = el("div", {"class": "nlw-buttons", role: "group"});
     buttons.forEach(function (b) {
       var button = el("button", {type: "button"}, b.title);

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from websockets.client import connect
 
-from tests.e2e.conftest import REPLIES, RunningStack, run_stack
+from tests.browser import headless_chromium
+from tests.e2e.conftest import PROJECT, REPLIES, RunningStack, run_stack
 from tests.fakes.rasa import serve
 from tests.fakes.telegram import FakeTelegram, button_tap, contact_update, text_update
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, SHOP_NUMBER, FakeTwilio, incoming, signed
@@ -147,6 +150,80 @@ async def test_widget_conversation(channels: Channels) -> None:
     assert events[-1]["text"] == REPLIES.text("utter_faq/store_hours", language="en")
 
 
+def log_in(browser: WebDriver, console: str, username: str, password: str) -> None:
+    browser.get(console)
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(password, Keys.ENTER)
+
+
+def queue_status(browser: WebDriver) -> str:
+    rows = browser.find_elements(By.CSS_SELECTOR, "#queue tr td:last-child")
+    return rows[0].text if rows else ""
+
+
+@pytest.fixture
+def second_browser() -> Iterator[WebDriver]:
+    yield from headless_chromium()
+
+
+def test_two_agents_in_two_browsers_see_one_queue_and_only_one_wins_the_claim(
+    channels: Channels, browser: WebDriver, second_browser: WebDriver
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bot", "agent", "create", "kim", "--name", "Kim"],
+        cwd=PROJECT,
+        env={
+            **os.environ,
+            "DATABASE_URL": channels.stack.database_url,
+            "AGENT_PASSWORD": "kims-password-1",
+        },
+        check=True,
+    )
+    chat = 700000077
+    channels.telegram_update(text_update(60, chat, "Bitte einen Mitarbeiter"))
+    wait_until(lambda: len(channels.telegram.sent(chat)) >= 1)
+    console = channels.stack.base_url + "/console"
+    second = second_browser
+    log_in(browser, console, "demo", AGENT_PASSWORD)
+    log_in(second, console, "kim", "kims-password-1")
+    for agent in (browser, second):
+        WebDriverWait(agent, 15).until(lambda b: queue_status(b) in ("wartet", "wartet lange!"))
+
+    # Kim keeps the queue open in one tab and opens the conversation in another.
+    queue_tab = second.current_window_handle
+    second.switch_to.new_window("tab")
+    page = f"{console}/conversations/{handoff_id(channels, chat)}"
+    browser.get(page)
+    second.get(page)
+    claim = (By.XPATH, "//button[text()='Übernehmen']")
+    buttons = [
+        WebDriverWait(b, 15).until(ec.element_to_be_clickable(claim)) for b in (browser, second)
+    ]
+    for button in buttons:
+        button.click()
+    notice = WebDriverWait(second, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]"))
+    )
+    assert "schon übernommen" in notice.text
+    WebDriverWait(browser, 15).until(ec.presence_of_element_located((By.ID, "reply")))
+
+    second.switch_to.window(queue_tab)
+    WebDriverWait(second, 15).until(lambda b: queue_status(b) == "bei Demo Agent")
+
+    # Hand the conversation back, so the queue is empty for the next test.
+    browser.find_element(By.XPATH, "//button[starts-with(text(), 'Abschließen')]").click()
+    WebDriverWait(second, 15).until(lambda b: queue_status(b) == "")
+
+
+def handoff_id(channels: Channels, chat: int) -> int:
+    [(found,)] = channels.stack.query(
+        "SELECT h.id FROM handoffs h JOIN conversations c ON c.id = h.conversation_id "
+        "WHERE c.sender_id = :sender AND h.status != 'closed'",
+        sender=f"telegram:{chat}",
+    )
+    return int(found)
+
+
 def test_a_telegram_customer_reaches_a_person_in_the_console(
     channels: Channels, browser: WebDriver
 ) -> None:
@@ -181,8 +258,34 @@ def test_a_telegram_customer_reaches_a_person_in_the_console(
     browser.save_screenshot(str(SCREENSHOTS / "console-conversation.png"))
 
     browser.find_element(By.XPATH, "//button[starts-with(text(), 'Abschließen')]").click()
-    wait_until(lambda: len(fake.sent(chat)) >= 3)
-    assert fake.sent(chat)[2]["text"] == REPLIES.text("utter_handoff_closed", language="de")
-    channels.telegram_update(text_update(32, chat, "Wann habt ihr geöffnet?"))
     wait_until(lambda: len(fake.sent(chat)) >= 4)
-    assert fake.sent(chat)[3]["text"] == REPLIES.text("utter_faq/store_hours", language="de")
+    closed, rating = fake.sent(chat)[2:4]
+    assert closed["text"] == REPLIES.text("utter_handoff_closed", language="de")
+    assert rating["text"] == REPLIES.text("utter_ask_csat_human", language="de")
+    keyboard = rating["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in keyboard[0]] == ["1", "2", "3", "4", "5"]
+
+    # The customer rates the person's help (CSAT), then how easy it was (CES), then comments.
+    channels.telegram_update(button_tap(32, chat, keyboard[0][4]["callback_data"]))
+    wait_until(lambda: len(fake.sent(chat)) >= 5)
+    assert fake.sent(chat)[4]["text"] == REPLIES.text("utter_ask_ces", language="de")
+    channels.telegram_update(text_update(33, chat, "6"))
+    wait_until(lambda: len(fake.sent(chat)) >= 6)
+    assert fake.sent(chat)[5]["text"] == REPLIES.text("utter_rating_thanks", language="de")
+    channels.telegram_update(text_update(34, chat, "Schnelle & nette Hilfe <3"))
+    wait_until(lambda: len(fake.sent(chat)) >= 7)
+    assert fake.sent(chat)[6]["text"] == REPLIES.text(
+        "utter_feedback_comment_stored", language="de"
+    )
+    ratings = channels.stack.query(
+        "SELECT f.kind, f.score, f.comment, f.handled_by_human, a.username FROM feedback f "
+        "JOIN agents a ON a.id = f.agent_id ORDER BY f.id"
+    )
+    assert ratings == [
+        ("csat", 5, None, True, "demo"),
+        ("ces", 6, "Schnelle & nette Hilfe <3", True, "demo"),
+    ]
+
+    channels.telegram_update(text_update(35, chat, "Wann habt ihr geöffnet?"))
+    wait_until(lambda: len(fake.sent(chat)) >= 8)
+    assert fake.sent(chat)[7]["text"] == REPLIES.text("utter_faq/store_hours", language="de")
