@@ -20,7 +20,7 @@ from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, register_webhook
 from bot.db.orm import ChannelIdentity, Message
 from bot.messages import split_text
 from bot.settings import TelegramSettings
-from tests.fakes.rasa import FakeRasa
+from tests.fakes.rasa import FakeRasa, nps_question
 from tests.fakes.telegram import (
     FakeTelegram,
     button_tap,
@@ -146,12 +146,7 @@ async def test_buttons_become_an_inline_keyboard_and_a_tap_sends_the_payload(
 async def test_a_rating_scale_sits_in_even_rows_above_the_other_buttons(
     telegram_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
-    async def nps(body: dict[str, Any]) -> Response:
-        scale = [{"title": str(n), "payload": f"/rate{n}"} for n in range(11)]
-        buttons = [*scale, {"title": "Nein danke", "payload": "/deny"}]
-        return JSONResponse([{"recipient_id": body["sender"], "text": "0–10?", "buttons": buttons}])
-
-    fake_rasa.handler = nps
+    fake_rasa.handler = nps_question
     await post(telegram_http, text_update(1, ANNA, "Feedback"))
     await fake_telegram.wait_for_messages(ANNA, 1)
     rows = fake_telegram.sent(ANNA)[0]["reply_markup"]["inline_keyboard"]

@@ -26,7 +26,7 @@ from bot.channels.whatsapp import (
 from bot.db.orm import Message
 from bot.messages import Outbound, split_text
 from bot.responses import DomainResponses
-from tests.fakes.rasa import FakeRasa, serve
+from tests.fakes.rasa import FakeRasa, nps_question, serve
 from tests.fakes.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -172,14 +172,7 @@ async def test_buttons_become_a_numbered_list_and_a_number_picks_the_payload(
 async def test_a_rating_scale_is_shown_as_numbers_and_a_number_is_the_score(
     whatsapp_http: httpx.AsyncClient, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
 ) -> None:
-    async def nps(body: dict[str, Any]) -> Response:
-        scale = [{"title": str(n), "payload": f'/rate{{"score": {n}}}'} for n in range(11)]
-        buttons = [*scale, {"title": "Nein danke", "payload": "/deny"}]
-        return JSONResponse(
-            [{"recipient_id": body["sender"], "text": "0 bis 10?", "buttons": buttons}]
-        )
-
-    fake_rasa.handler = nps
+    fake_rasa.handler = nps_question
     await post(whatsapp_http, incoming("SM1", ANNA, "Feedback"))
     [question] = await fake_twilio.wait_for(ANNA, 1)
     assert question["Body"] == (

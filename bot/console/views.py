@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy.orm import Session
 
 from bot import handoff, identity
-from bot.clock import as_utc, business_today
+from bot.clock import as_utc, business_today, time_zone
 from bot.db import conversations as queries
 from bot.db.orm import Handoff
 from bot.loyalty import AccountSummary, account_summary, expiring_within
@@ -33,6 +34,13 @@ class CustomerCard:
     channels: list[str]
 
 
+AUTHORS = {"customer": "Kunde", "bot": "Assistent", "agent": "Service-Team", "system": "System"}
+CHANNELS = {
+    "rest": "REST",
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "widget": "Website-Chat",
+}
 REASONS = {
     "asked_for_person": "wollte eine Person",
     "not_understood": "zweimal nicht verstanden",
@@ -75,7 +83,7 @@ def queue_entries(
             QueueEntry(
                 id=item.id,
                 status=item.status,
-                channel=item.conversation.channel,
+                channel=channel_label(item.conversation.channel),
                 language=item.conversation.language,
                 reason=reason_label(item.reason),
                 customer=card.name if card else None,
@@ -112,13 +120,24 @@ def customer_card(session: Session, item: Handoff) -> CustomerCard | None:
     )
 
 
+def channel_label(channel: str) -> str:
+    """The channel's product name, as agents know it."""
+    return CHANNELS.get(channel, channel)
+
+
+def local_time(moment: dt.datetime) -> str:
+    """A stored (UTC) time as the shop's wall-clock time, which is what agents read."""
+    return as_utc(moment).astimezone(ZoneInfo(time_zone())).strftime("%d.%m.%Y %H:%M")
+
+
 def transcript(session: Session, item: Handoff) -> list[dict[str, Any]]:
-    """Every turn of the conversation: customer, bot and agent, with time and channel."""
+    """Every turn of the conversation: customer, bot and agent, with the shop's local time."""
     return [
         {
             "author": message.author,
+            "who": AUTHORS.get(message.author, message.author),
             "text": message.payload.get("display") or message.text,
-            "at": as_utc(message.created_at).strftime("%d.%m.%Y %H:%M"),
+            "at": local_time(message.created_at),
             "status": message.status,
         }
         for message in queries.conversation_messages(session, sender_id=item.conversation.sender_id)

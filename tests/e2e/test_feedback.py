@@ -26,6 +26,15 @@ def ratings(stack: RunningStack, chat: str) -> list[tuple[Any, ...]]:
     )
 
 
+def handoff_reasons(stack: RunningStack, chat: str) -> list[str]:
+    rows = stack.query(
+        "SELECT h.reason FROM handoffs h JOIN conversations c ON c.id = h.conversation_id "
+        "WHERE c.sender_id = :chat ORDER BY h.id",
+        chat=f"rest:{chat}",
+    )
+    return [reason for (reason,) in rows]
+
+
 def test_thanks_after_an_answer_asks_once_a_day_and_keeps_the_comment(
     stack: RunningStack,
 ) -> None:
@@ -79,12 +88,7 @@ def test_a_low_rating_gets_an_apology_and_the_person_it_asks_for(stack: RunningS
     ]
     handed = texts(stack.say(chat, "/request_human"))
     assert handed[0].startswith(HANDOFF_STARTS_EN), handed
-    reasons = stack.query(
-        "SELECT h.reason FROM handoffs h JOIN conversations c ON c.id = h.conversation_id "
-        "WHERE c.sender_id = :chat",
-        chat=f"rest:{chat}",
-    )
-    assert reasons == [("low_rating",)]
+    assert handoff_reasons(stack, chat) == ["low_rating"]
     assert ratings(stack, chat) == [("csat", "rated", 2, None, "en", "rest")]
 
 
@@ -108,9 +112,4 @@ def test_a_complaint_reaches_a_person_with_an_apology(stack: RunningStack) -> No
     replies = texts(stack.say(chat, "Ich möchte mich beschweren, mein Paket kam kaputt an"))
     assert replies[0] == REPLIES.text("utter_complaint", language="de")
     assert replies[1].startswith(HANDOFF_STARTS), replies
-    reasons = stack.query(
-        "SELECT h.reason FROM handoffs h JOIN conversations c ON c.id = h.conversation_id "
-        "WHERE c.sender_id = :chat",
-        chat=f"rest:{chat}",
-    )
-    assert reasons == [("complaint",)]
+    assert handoff_reasons(stack, chat) == ["complaint"]

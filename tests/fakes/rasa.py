@@ -70,6 +70,13 @@ class FakeRasa:
         )
 
 
+async def nps_question(body: dict[str, Any]) -> Response:
+    """Rasa's answer shape for a 0–10 rating question with a "no thanks" button."""
+    scale = [{"title": str(n), "payload": f'/rate{{"score": {n}}}'} for n in range(11)]
+    buttons = [*scale, {"title": "Nein danke", "payload": "/deny"}]
+    return JSONResponse([{"recipient_id": body["sender"], "text": "0 bis 10?", "buttons": buttons}])
+
+
 def free_port() -> int:
     """A TCP port that nothing listens on right now."""
     with socket.socket() as sock:
