@@ -9,7 +9,7 @@ RASA      := $(RASA_VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test eval lint validate unit db model demo-reset lock clean
+.PHONY: help install run test eval bench lint validate unit db model demo-reset lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ demo-reset: install ## Restore the demo data exactly as in shared/demo-company.m
 
 eval: install ## Train if needed, score NLU on the held-out set (tests/nlu), report to reports/nlu
 	@$(PY) -m bot eval
+
+bench: install ## Load benchmark, gateway vs bare Rasa, to reports/bench (not in `make test`)
+	@$(PY) -m bot bench
 
 lint: install ## ruff and mypy on bot/, actions/ and tests/
 	$(PY) -m ruff check bot actions tests

@@ -23,6 +23,7 @@ from bot.channels.telegram import create_telegram_routes, telegram_channel
 from bot.channels.whatsapp import WhatsAppChannel, create_whatsapp_routes, whatsapp_channel
 from bot.channels.widget import WidgetHub, create_widget_routes
 from bot.console.routes import NotLoggedInError, create_console_routes, redirect_to_login
+from bot.coordination.wiring import coordination
 from bot.db.engine import make_engine, make_session_factory
 from bot.health import action_server_health, database_health, rasa_health
 from bot.language import LanguageDetector
@@ -77,7 +78,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         engine = make_engine(settings.effective_database_url)
         sessions = make_session_factory(engine)
         timeout = httpx.Timeout(settings.rasa_timeout_seconds, connect=5.0)
-        async with httpx.AsyncClient(timeout=timeout) as http:
+        async with httpx.AsyncClient(timeout=timeout) as http, coordination(settings) as shared:
             rasa = RasaClient(
                 http, base_url=settings.rasa_url, token=settings.rasa_token.get_secret_value()
             )
@@ -85,16 +86,22 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             app.state.sessions = sessions
             app.state.http = http
             app.state.rasa = rasa
+            app.state.bus = shared.bus
             app.state.router = Router(
                 sessions=sessions,
                 rasa=rasa,
                 detector=LanguageDetector.from_nlu_dir(settings.nlu_data_dir),
                 replies=replies,
                 default_language=settings.default_language,
+                order=shared.order,
+                bus=shared.bus,
             )
             app.state.public_base_url = settings.public_base_url
             app.state.widget = WidgetHub(
-                app.state.router, sessions, session_secret=widget_session_secret(settings)
+                app.state.router,
+                sessions,
+                session_secret=widget_session_secret(settings),
+                bus=shared.bus,
             )
             async with (
                 whatsapp_channel(settings, app.state.router) as whatsapp,

@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="default: today")
     report.add_argument("--csv", action="store_true", help="write CSV to standard output")
     report.set_defaults(command=_report)
+    commands.add_parser(
+        "bench", help="load benchmark: gateway vs bare Rasa (BENCH_* variables, see README)"
+    ).set_defaults(command=_bench)
     evaluation = commands.add_parser("eval", help="score the model on the held-out test set")
     evaluation.add_argument("--report-dir", type=Path, default=PROJECT_DIR / "reports" / "nlu")
     evaluation.set_defaults(command=_eval)
@@ -278,6 +281,20 @@ def _eval(args: argparse.Namespace) -> int:
     met = evaluate(PROJECT_DIR, model=model, rasa_bin=rasa_bin, report_dir=args.report_dir)
     logger.info("Report written to %s (report.json, summary.md)", args.report_dir)
     return 0 if met else 1
+
+
+def _bench(_: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.bench.run import main as bench
+    from bot.bench.settings import BenchSettings
+
+    try:
+        settings = BenchSettings()
+    except ValidationError as error:
+        logger.error("No benchmark: %s", error)
+        return 2
+    return bench(settings, PROJECT_DIR)
 
 
 def _model_path(_: argparse.Namespace) -> int:

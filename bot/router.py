@@ -2,7 +2,8 @@
 
 A message is committed before Rasa sees it, so nothing a customer sent is lost
 when Rasa or the action server is down; the customer then gets an apology in
-their language and the message stays marked `unanswered`.
+their language and the message stays marked `unanswered`. The same happens when
+the gateway processes cannot agree who answers it (Redis unreachable).
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import identity
+from bot.coordination.protocols import (
+    QUEUE_TOPIC,
+    Bus,
+    ConversationOrder,
+    CoordinationUnavailableError,
+    Turn,
+)
 from bot.db import conversations as queries
 from bot.db.orm import Customer, Message
 from bot.language import LanguageDetector
-from bot.locks import KeyedLocks
 from bot.messages import Button, Inbound, Outbound
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from bot.responses import DomainResponses
@@ -62,6 +69,8 @@ class Router:
         detector: LanguageDetector,
         replies: DomainResponses,
         default_language: str,
+        order: ConversationOrder,
+        bus: Bus,
     ) -> None:
         replies.require(APOLOGY_RESPONSE)
         self._sessions = sessions
@@ -69,53 +78,67 @@ class Router:
         self._detector = detector
         self._replies = replies
         self._default_language = default_language
-        self._locks = KeyedLocks()
-        self._accept_locks = KeyedLocks()
+        self._order = order
+        self._bus = bus
         self._tails: dict[str, asyncio.Task[None]] = {}
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one customer message exactly once; a provider retry gets the same replies."""
-        async with self._locks.hold(inbound.sender_id):
-            stored = await asyncio.to_thread(self._store_inbound, inbound)
-            if stored.earlier_replies is not None:
-                logger.info(
-                    "Message %s from %s was already answered (provider retry); sent the same reply",
-                    inbound.provider_message_id,
-                    inbound.channel,
-                )
-                return stored.earlier_replies
-            if stored.for_agent:
-                _log_for_agent(inbound, stored)
-                return []
-            return (await self._answer(inbound, stored)).replies
+        try:
+            async with self._order.exclusive(inbound.sender_id):
+                return await self._handle(inbound, unavailable=None)
+        except CoordinationUnavailableError as error:
+            return await self._handle(inbound, unavailable=error)
+
+    async def _handle(
+        self, inbound: Inbound, *, unavailable: CoordinationUnavailableError | None
+    ) -> list[Outbound]:
+        stored = await asyncio.to_thread(self._store_inbound, inbound)
+        if stored.earlier_replies is not None:
+            logger.info(
+                "Message %s from %s was already answered (provider retry); sent the same reply",
+                inbound.provider_message_id,
+                inbound.channel,
+            )
+            return stored.earlier_replies
+        if stored.for_agent:
+            await self._for_agent(inbound, stored)
+            return []
+        if unavailable is not None:
+            return (await self._give_up(inbound, stored, unavailable)).replies
+        return (await self._answer(inbound, stored)).replies
 
     async def accept(self, inbound: Inbound, deliver: Deliver) -> bool:
         """Store a message now and answer it in the background through `deliver`.
 
         For channels that acknowledge first and reply later (Telegram, WhatsApp). The
         message is committed before this returns; messages of one conversation are
-        answered and delivered in the order they were accepted. True when the
+        answered and delivered in the order they were accepted (by any gateway
+        process, when they coordinate through Redis). True when the
         assistant will answer; False for a message stored before (a provider retry,
         not answered again) and for one that waits for a person (handoff).
         """
         sender = inbound.sender_id
-        async with self._accept_locks.hold(sender):
+        async with self._order.arriving(sender) as arrival:
             stored = await asyncio.to_thread(self._store_inbound, inbound)
-            if not stored.is_new:
-                logger.info(
-                    "Message %s on %s arrived again (provider retry); it is handled only once",
-                    inbound.provider_message_id,
-                    inbound.channel,
+            if stored.is_new and not stored.for_agent:
+                turn = await arrival.take_turn()
+                previous = self._tails.get(sender)
+                task = asyncio.create_task(
+                    self._answer_in_turn(inbound, stored, deliver, previous, turn)
                 )
-                return False
-            if stored.for_agent:
-                _log_for_agent(inbound, stored)
-                return False
-            previous = self._tails.get(sender)
-            task = asyncio.create_task(self._answer_in_turn(inbound, stored, deliver, previous))
-            self._tails[sender] = task
-            task.add_done_callback(lambda done: self._forget_tail(sender, done))
-        return True
+                self._tails[sender] = task
+                task.add_done_callback(lambda done: self._forget_tail(sender, done))
+                return True
+        if not stored.is_new:
+            logger.info(
+                "Message %s on %s arrived again (provider retry); it is handled only once",
+                inbound.provider_message_id,
+                inbound.channel,
+            )
+        else:
+            await self._for_agent(inbound, stored)
+        return False
 
     async def drain(self) -> None:
         """Wait for the answers still being worked on (at shutdown)."""
@@ -130,11 +153,15 @@ class Router:
         stored: _Stored,
         deliver: Deliver,
         previous: asyncio.Task[None] | None,
+        turn: Turn,
     ) -> None:
         if previous is not None:
             await asyncio.wait([previous])
-        async with self._locks.hold(inbound.sender_id):
-            answer = await self._answer(inbound, stored)
+        try:
+            async with self._order.in_turn(inbound.sender_id, turn):
+                answer = await self._answer(inbound, stored)
+        except CoordinationUnavailableError as error:
+            answer = await self._give_up(inbound, stored, error)
         try:
             provider_ids = await deliver(answer.replies, stored.language)
         except Exception as error:  # noqa: BLE001 - any channel failure is recorded, not raised
@@ -156,7 +183,9 @@ class Router:
     async def _answer(self, inbound: Inbound, stored: _Stored) -> _Answer:
         started = time.monotonic()
         answer = await self._ask_assistant(inbound, stored)
-        await asyncio.to_thread(self._store_answer, stored.message_id, answer)
+        handed_over = await asyncio.to_thread(self._store_answer, stored.message_id, answer)
+        if handed_over:
+            await self._bus.publish(QUEUE_TOPIC, {"change": "handoff_requested"})
         logger.info(
             "Message %s on %s: %s with %d repl%s in %.0f ms",
             stored.message_id,
@@ -232,11 +261,24 @@ class Router:
                 metadata=metadata,
             )
         except RasaUnavailableError as error:
-            reason = f"assistant unreachable: {error}"[:200]
+            reason = f"assistant unreachable: {error}"
         else:
             if replies:
                 return _Answer(replies=replies, author="bot", status="answered")
             reason = "assistant gave no reply (is the action server running?)"
+        return self._apology(inbound, stored, reason)
+
+    async def _give_up(
+        self, inbound: Inbound, stored: _Stored, error: CoordinationUnavailableError
+    ) -> _Answer:
+        # Without the conversation lock another process might be answering the same
+        # conversation; asking the assistant anyway could answer out of order.
+        answer = self._apology(inbound, stored, f"conversation lock unavailable: {error}")
+        await asyncio.to_thread(self._store_answer, stored.message_id, answer)
+        return answer
+
+    def _apology(self, inbound: Inbound, stored: _Stored, reason: str) -> _Answer:
+        reason = reason[:200]
         logger.warning(
             "Message %s on %s could not be answered (%s); the customer got an apology "
             "and the message is kept as unanswered",
@@ -289,7 +331,8 @@ class Router:
             for reply in queries.replies_to(session, message_id=message_id):
                 reply.status, reply.failure_reason = "failed", reason
 
-    def _store_answer(self, message_id: int, answer: _Answer) -> None:
+    def _store_answer(self, message_id: int, answer: _Answer) -> bool:
+        """Store the answer; True when the assistant handed the conversation to people."""
         with self._sessions.begin() as session:
             inbound = session.get_one(Message, message_id)
             inbound.status = answer.status
@@ -304,14 +347,15 @@ class Router:
                     text=reply.text or "",
                     payload=payload,
                 )
+            return inbound.conversation.mode != "bot"
 
-
-def _log_for_agent(inbound: Inbound, stored: _Stored) -> None:
-    logger.info(
-        "Message %s on %s is for the person handling the conversation, not the assistant",
-        stored.message_id,
-        inbound.channel,
-    )
+    async def _for_agent(self, inbound: Inbound, stored: _Stored) -> None:
+        logger.info(
+            "Message %s on %s is for the person handling the conversation, not the assistant",
+            stored.message_id,
+            inbound.channel,
+        )
+        await self._bus.publish(QUEUE_TOPIC, {"change": "customer_wrote"})
 
 
 def _identify(session: Session, inbound: Inbound) -> Customer | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,19 @@ class DatabaseSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'nordlicht.sqlite'}"
+
+
+class RedisSettings(BaseSettings):
+    """Redis for several processes: the gateways coordinate, Rasa keeps its conversation locks."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    redis_url: str | None = None
+    """REDIS_URL: e.g. `redis://:password@host:6379/0`; unset means one gateway process that
+    coordinates in memory and a Rasa server with its in-memory lock store."""
+    redis_key_prefix: str = Field(default="nordlicht", pattern="^[A-Za-z0-9]+$")
+    """REDIS_KEY_PREFIX: starts every Redis key and channel of this deployment (letters and
+    digits only, as Rasa's lock store requires), so several deployments can share one Redis."""
 
 
 class FeedbackSettings(BaseSettings):
@@ -53,7 +66,7 @@ class TelegramSettings(BaseSettings):
     """PUBLIC_BASE_URL: the gateway's public https URL, for registering webhooks."""
 
 
-class GatewaySettings(DatabaseSettings, TelegramSettings):
+class GatewaySettings(DatabaseSettings, TelegramSettings, RedisSettings):
     """Everything the gateway (bot/app.py) needs; RASA_TOKEN is required."""
 
     host: str = "127.0.0.1"

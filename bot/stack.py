@@ -21,8 +21,9 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from bot import rasa_endpoints
 from bot.model import model_path
-from bot.settings import DatabaseSettings
+from bot.settings import DatabaseSettings, RedisSettings
 
 logger = logging.getLogger("stack")
 
@@ -31,7 +32,7 @@ RESET = "\033[0m"
 STOP_TIMEOUT_SECONDS = 15.0
 
 
-class StackSettings(DatabaseSettings):
+class StackSettings(DatabaseSettings, RedisSettings):
     """Ports and secrets of the three processes; every value has a working default."""
 
     host: str = "127.0.0.1"
@@ -104,7 +105,7 @@ def process_specs(
                 "--model",
                 str(model),
                 "--endpoints",
-                "endpoints.yml",
+                str(rasa_endpoints.endpoints_path(settings.data_dir, settings.redis_url)),
                 "--credentials",
                 "credentials.yml",
                 "--interface",
@@ -125,6 +126,7 @@ def process_specs(
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "RASA_TRACKER_STORE_URL": tracker_url,
                 "RASA_TRACKER_STORE_DIALECT": make_url(tracker_url).get_backend_name(),
+                **rasa_endpoints.lock_store_environment(settings.redis_url),
             },
         ),
         ProcessSpec(
@@ -254,6 +256,13 @@ def run_stack(project: Path) -> int:
     token = (
         settings.rasa_token.get_secret_value() if settings.rasa_token else secrets.token_urlsafe(32)
     )
+    try:
+        rasa_endpoints.write_endpoints(
+            project, settings.data_dir, settings.redis_url, settings.redis_key_prefix
+        )
+    except ValueError as error:
+        logger.error("REDIS_URL cannot serve as Rasa's lock store: %s", error)
+        return 1
     stack = Stack(
         process_specs(settings, project, model, token),
         run_dir=settings.data_dir / "run",

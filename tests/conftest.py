@@ -1,4 +1,4 @@
-"""Shared fixtures: migrated databases on SQLite and (where reachable) PostgreSQL."""
+"""Shared fixtures: migrated databases on SQLite and (where reachable) PostgreSQL, Redis."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 import pytest
+import redis
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -139,6 +141,33 @@ def action_database(
     yield
     database.session_factory().kw["bind"].dispose()
     database.session_factory.cache_clear()
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    url: str
+    prefix: str
+    """REDIS_KEY_PREFIX of this test alone, so tests running at once never share keys."""
+
+
+@pytest.fixture
+def redis_target() -> Iterator[RedisTarget]:
+    """The test Redis (TEST_REDIS_URL, default 127.0.0.1:6379) and a key prefix for this test."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        pytest.skip(f"Redis at {url} is not reachable ({error}); several-gateway tests need it")
+    prefix = f"test{uuid.uuid4().hex[:12]}"
+    try:
+        yield RedisTarget(url, prefix)
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
 @pytest.fixture

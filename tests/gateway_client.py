@@ -22,6 +22,8 @@ def make_settings(database_url: str, rasa_url: str, **overrides: Any) -> Gateway
         "rasa_token": "rasa-test-token",
         "action_server_url": rasa_url,
         "rasa_timeout_seconds": 5,
+        # One process coordinating in memory, whatever REDIS_URL the shell has.
+        "redis_url": None,
         **overrides,
     }
     return GatewaySettings(**values)

@@ -6,6 +6,8 @@ issued itself (a client never picks its own sender id) and the conversation so
 far, so a reload or a second tab continues where the customer left off. Every
 customer message carries a client id: it is acknowledged once stored, and a
 message re-sent after a lost connection is stored and answered only once.
+What a session's tabs are sent goes through the bus (WIDGET_TOPIC), so a tab
+connected to another gateway process gets it too.
 
 Client → server: {"type": "hello", "session": str|null, "language": "de-DE",
 "customer_token": str?}; {"type": "message", "id": str, "text": str,
@@ -29,6 +31,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coordination.protocols import WIDGET_TOPIC, Bus, Event
 from bot.db import conversations as queries
 from bot.identity import VerifiedVia
 from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound, Outbound
@@ -64,12 +67,19 @@ class WidgetHub:
     """
 
     def __init__(
-        self, router: Router, sessions: sessionmaker[Session], *, session_secret: bytes
+        self,
+        router: Router,
+        sessions: sessionmaker[Session],
+        *,
+        session_secret: bytes,
+        bus: Bus,
     ) -> None:
         self._router = router
         self._sessions = sessions
         self._secret = session_secret
+        self._bus = bus
         self._sockets: defaultdict[str, set[WebSocket]] = defaultdict(set)
+        bus.subscribe(WIDGET_TOPIC, self._to_local_tabs)
 
     async def serve(self, socket: WebSocket, shop_token_secret: str | None) -> None:
         """Run one browser tab's connection until it closes."""
@@ -131,7 +141,12 @@ class WidgetHub:
         return [None] * len(replies)
 
     async def _broadcast(self, sender: str, events: list[dict[str, Any]]) -> None:
+        await self._bus.publish(WIDGET_TOPIC, {"sender": sender, "events": events})
+
+    async def _to_local_tabs(self, published: Event) -> None:
         # A tab that went away meanwhile gets the replies with the history when it is back.
+        sender: str = published["sender"]
+        events: list[dict[str, Any]] = published["events"]
         for socket in list(self._sockets.get(sender, ())):
             try:
                 for event in events:

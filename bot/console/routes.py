@@ -9,12 +9,9 @@ carries the session's CSRF token.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import datetime as dt
 import hmac
 import logging
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import handoff
 from bot.clock import now
 from bot.console import accounts, reporting, views
+from bot.console.live import queue_snapshot, stream_queue
+from bot.coordination.protocols import QUEUE_TOPIC, Bus
 from bot.db.orm import Agent, Handoff
 from bot.messages import Outbound
 from bot.outbox import Outbox
@@ -36,9 +35,6 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.filters.update(reporting.FILTERS)
-QUEUE_REFRESH_SECONDS = 1.0
-PRESENCE_SECONDS = 30.0
-"""How often an open console marks its agent as online (well inside the 2-minute window)."""
 UNAUTHORISED_CLOSE_CODE = 4401
 
 
@@ -82,7 +78,8 @@ def create_console_routes() -> APIRouter:
     async def queue_api(request: Request) -> JSONResponse:
         await _agent_or_401(request)
         escalate_after = request.app.state.escalate_after
-        return JSONResponse(await asyncio.to_thread(_queue, _sessions(request), escalate_after))
+        snapshot = await asyncio.to_thread(queue_snapshot, _sessions(request), escalate_after)
+        return JSONResponse(snapshot)
 
     @routes.websocket("/ws")
     async def queue_socket(socket: WebSocket) -> None:
@@ -92,23 +89,13 @@ def create_console_routes() -> APIRouter:
         if agent_id is None or await asyncio.to_thread(_agent, sessions, agent_id) is None:
             await socket.close(code=UNAUTHORISED_CLOSE_CODE)
             return
-        last: Any = None
-        seen_at = time.monotonic()
-        try:
-            while True:
-                if time.monotonic() - seen_at >= PRESENCE_SECONDS:
-                    # An open console counts as online; a write a second per tab is not needed.
-                    await asyncio.to_thread(_agent, sessions, agent_id)
-                    seen_at = time.monotonic()
-                snapshot = await asyncio.to_thread(
-                    _queue, sessions, socket.app.state.escalate_after
-                )
-                if snapshot != last:
-                    await socket.send_json(snapshot)
-                    last = snapshot
-                await asyncio.sleep(QUEUE_REFRESH_SECONDS)
-        except (RuntimeError, OSError):
-            return
+        await stream_queue(
+            socket,
+            sessions=sessions,
+            escalate_after=socket.app.state.escalate_after,
+            bus=socket.app.state.bus,
+            mark_present=lambda: _agent(sessions, agent_id),
+        )
 
     @routes.get("/conversations/{handoff_id}", response_class=HTMLResponse)
     async def conversation_page(request: Request, handoff_id: int) -> Response:
@@ -121,6 +108,8 @@ def create_console_routes() -> APIRouter:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
         won = await asyncio.to_thread(_claim, _sessions(request), handoff_id, agent.id)
+        if won:
+            await _queue_changed(request, "claimed")
         target = f"/console/conversations/{handoff_id}" + ("" if won else "?taken=1")
         return RedirectResponse(target, status_code=303)
 
@@ -156,6 +145,7 @@ def create_console_routes() -> APIRouter:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
         await asyncio.to_thread(_transfer, _sessions(request), handoff_id, agent.id, to_agent)
+        await _queue_changed(request, "transferred")
         return RedirectResponse("/console", status_code=303)
 
     @routes.post("/handoffs/{handoff_id}/close")
@@ -163,6 +153,7 @@ def create_console_routes() -> APIRouter:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
         sender_id = await asyncio.to_thread(_close, _sessions(request), handoff_id, agent.id)
+        await _queue_changed(request, "closed")
         outbox: Outbox = request.app.state.outbox
         await outbox.resume_assistant(sender_id)
         return RedirectResponse("/console", status_code=303)
@@ -209,6 +200,11 @@ def _check_csrf(request: Request, supplied: str) -> None:
         raise HTTPException(403, "missing or wrong CSRF token")
 
 
+async def _queue_changed(request: Request, change: str) -> None:
+    bus: Bus = request.app.state.bus
+    await bus.publish(QUEUE_TOPIC, {"change": change})
+
+
 def _sessions(request: Request) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
@@ -247,12 +243,6 @@ def _agent(sessions: sessionmaker[Session], agent_id: int) -> Agent | None:
 def _log_in(sessions: sessionmaker[Session], username: str, password: str) -> accounts.LoginResult:
     with sessions.begin() as session:
         return accounts.log_in(session, username=username, password=password)
-
-
-def _queue(sessions: sessionmaker[Session], escalate_after: dt.timedelta) -> list[dict[str, Any]]:
-    with sessions() as session:
-        entries = views.queue_entries(session, now=now(), escalate_after=escalate_after)
-        return [dataclasses.asdict(e) for e in entries]
 
 
 def _conversation(sessions: sessionmaker[Session], handoff_id: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -157,8 +158,11 @@ def log_in(browser: WebDriver, console: str, username: str, password: str) -> No
 
 
 def queue_status(browser: WebDriver) -> str:
-    rows = browser.find_elements(By.CSS_SELECTOR, "#queue tr td:last-child")
-    return rows[0].text if rows else ""
+    # Read in one script: the live queue re-renders its rows every second.
+    script = (
+        "var c = document.querySelector('#queue tr td:last-child'); return c ? c.textContent : '';"
+    )
+    return str(browser.execute_script(script))
 
 
 @pytest.fixture
@@ -213,15 +217,26 @@ def test_two_agents_in_two_browsers_see_one_queue_and_only_one_wins_the_claim(
     # Hand the conversation back, so the queue is empty for the next test.
     browser.find_element(By.XPATH, "//button[starts-with(text(), 'Abschließen')]").click()
     WebDriverWait(second, 15).until(lambda b: queue_status(b) == "")
+    wait_until(lambda: not open_handoffs(channels, chat))
 
 
-def handoff_id(channels: Channels, chat: int) -> int:
-    [(found,)] = channels.stack.query(
+def clicked(browser: WebDriver, selector: str) -> bool:
+    browser.find_element(By.CSS_SELECTOR, selector).click()
+    return True
+
+
+def open_handoffs(channels: Channels, chat: int) -> list[int]:
+    rows = channels.stack.query(
         "SELECT h.id FROM handoffs h JOIN conversations c ON c.id = h.conversation_id "
         "WHERE c.sender_id = :sender AND h.status != 'closed'",
         sender=f"telegram:{chat}",
     )
-    return int(found)
+    return [int(found) for (found,) in rows]
+
+
+def handoff_id(channels: Channels, chat: int) -> int:
+    [found] = open_handoffs(channels, chat)
+    return found
 
 
 def test_a_telegram_customer_reaches_a_person_in_the_console(
@@ -241,12 +256,14 @@ def test_a_telegram_customer_reaches_a_person_in_the_console(
     browser.get(console)
     browser.find_element(By.NAME, "username").send_keys("demo")
     browser.find_element(By.NAME, "password").send_keys(AGENT_PASSWORD, Keys.ENTER)
-    row = WebDriverWait(browser, 15).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "#queue tr a"))
-    )
+    link = f"#queue a[href$='/conversations/{handoff_id(channels, chat)}']"
+    WebDriverWait(browser, 15).until(ec.presence_of_element_located((By.CSS_SELECTOR, link)))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "console-queue.png"))
-    row.click()
+    # The live queue redraws its rows; a row can go stale under the click.
+    WebDriverWait(browser, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: clicked(b, link)
+    )
     browser.find_element(By.XPATH, "//button[text()='Übernehmen']").click()
     assert "Meine Lieferung ist beschädigt" in browser.page_source
     browser.find_element(By.ID, "reply").send_keys(
@@ -279,7 +296,9 @@ def test_a_telegram_customer_reaches_a_person_in_the_console(
     )
     ratings = channels.stack.query(
         "SELECT f.kind, f.score, f.comment, f.handled_by_human, a.username FROM feedback f "
-        "JOIN agents a ON a.id = f.agent_id ORDER BY f.id"
+        "JOIN agents a ON a.id = f.agent_id JOIN conversations c ON c.id = f.conversation_id "
+        "WHERE c.sender_id = :sender ORDER BY f.id",
+        sender=f"telegram:{chat}",
     )
     assert ratings == [
         ("csat", 5, None, True, "demo"),

@@ -44,7 +44,8 @@ def test_thanks_after_an_answer_asks_once_a_day_and_keeps_the_comment(
     assert question["text"] == REPLIES.text("utter_ask_csat", language="de")
     assert [b["title"] for b in question["buttons"]] == ["1", "2", "3", "4", "5", "Nein danke"]
 
-    assert texts(stack.say(chat, '/rate{"score": 4}')) == [
+    assert question["buttons"][3]["payload"] == '/rate{"score": 4}'
+    assert texts(stack.say(chat, question["buttons"][3]["payload"])) == [
         REPLIES.text("utter_rating_thanks_high", language="de")
     ]
     comment = "Ging schnell – <b>danke</b>!"

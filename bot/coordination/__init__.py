@@ -1,0 +1,1 @@
+"""How gateway processes agree: one conversation at a time, in order, and live events."""
