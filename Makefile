@@ -9,7 +9,7 @@ RASA      := $(RASA_VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test eval bench lint validate unit db model demo-reset lock clean
+.PHONY: help install run prod-local test eval bench lint validate unit db model demo-reset lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,10 @@ model: install ## Train the Rasa model if data/, domain/ or config.yml changed
 
 run: install db model ## Install, prepare the database and the model, start everything
 	@$(PY) -m bot run
+
+prod-local: install model ## Production topology on this machine: nginx, 2 gateways, 2 Rasa, PostgreSQL, Redis
+	@scripts/ensure-nginx
+	@$(PY) -m bot prod-local
 
 demo-reset: install ## Restore the demo data exactly as in shared/demo-company.md
 	@$(PY) -m bot demo reset

@@ -101,10 +101,11 @@ class ActionReceiveRating(Action):  # type: ignore[misc]
                 response="utter_rating_not_understood", lowest=lowest, highest=highest
             )
             return []
-        human = await _in_session(lambda session: _store_score(session, tracker, kind, score))
         band = feedback.band(kind, score)
-        if kind == "csat" and human and band is not feedback.Band.LOW:
-            await _in_session(lambda session: _record_question(session, tracker, "ces", "handoff"))
+        asks_effort = await _in_session(
+            lambda session: _store_score(session, tracker, kind, score, band)
+        )
+        if asks_effort:
             dispatcher.utter_message(response="utter_ask_ces")
             return _expect_score("ces")
         return [
@@ -205,10 +206,14 @@ def _answered_in_session(tracker: Tracker) -> bool:
 
 
 def _ask_satisfaction(session: Session, tracker: Tracker, trigger: str) -> bool:
-    moment = now()
-    if not feedback.may_ask_satisfaction(session, sender_id=tracker.sender_id, now=moment):
-        return False
-    return _record_question(session, tracker, "csat", trigger) is not None
+    asked = feedback.ask_satisfaction(
+        session,
+        sender_id=tracker.sender_id,
+        trigger=trigger,
+        language=tracker.get_slot("language") or "de",
+        now=now(),
+    )
+    return asked is not None
 
 
 def _record_question(
@@ -224,8 +229,11 @@ def _record_question(
     )
 
 
-def _store_score(session: Session, tracker: Tracker, kind: str, score: int) -> bool:
-    """Store the score (asking afresh when the question was lost); True if a person helped."""
+def _store_score(
+    session: Session, tracker: Tracker, kind: str, score: int, band: feedback.Band
+) -> bool:
+    """Store the score (asking afresh when the question was lost) and, when a person helped
+    and the rating was not low, the CES question with it; True when CES is to be asked."""
     moment = now()
     stored = feedback.record_score(
         session, sender_id=tracker.sender_id, kind=kind, score=score, now=moment
@@ -234,7 +242,10 @@ def _store_score(session: Session, tracker: Tracker, kind: str, score: int) -> b
         stored = feedback.record_score(
             session, sender_id=tracker.sender_id, kind=kind, score=score, now=moment
         )
-    return bool(stored and stored.handled_by_human)
+    human = bool(stored and stored.handled_by_human)
+    if kind != "csat" or not human or band is feedback.Band.LOW:
+        return False
+    return _record_question(session, tracker, "ces", "handoff") is not None
 
 
 def _score(tracker: Tracker, kind: str) -> int | None:

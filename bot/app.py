@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 from twilio.request_validator import RequestValidator
 
@@ -23,13 +22,15 @@ from bot.channels.telegram import create_telegram_routes, telegram_channel
 from bot.channels.whatsapp import WhatsAppChannel, create_whatsapp_routes, whatsapp_channel
 from bot.channels.widget import WidgetHub, create_widget_routes
 from bot.console.routes import NotLoggedInError, create_console_routes, redirect_to_login
-from bot.coordination.wiring import coordination
+from bot.coordination.wiring import LEASE_MARGIN_SECONDS, coordination
+from bot.db import retries
 from bot.db.engine import make_engine, make_session_factory
 from bot.health import action_server_health, database_health, rasa_health
 from bot.language import LanguageDetector
 from bot.messages import Outbound
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
+from bot.recovery import Recovery
 from bot.reminders import WaitingReminder
 from bot.responses import DomainResponses
 from bot.router import Router
@@ -49,9 +50,9 @@ def widget_session_secret(settings: GatewaySettings) -> bytes:
     return secrets.token_bytes(32)
 
 
-def _outbox(sessions: sessionmaker[Session], rasa: RasaClient, state: Any) -> Outbox:
-    # Agent replies and the bot's welcome back reach each conversation on its own channel.
-    outbox = Outbox(sessions, rasa)
+def _register_channels(outbox: Outbox, state: Any) -> None:
+    # Agent replies, late answers and the bot's welcome back reach each conversation on
+    # its own channel.
     outbox.register("widget", state.widget.send_to)
     if state.telegram is not None:
         outbox.register("telegram", state.telegram.send_to)
@@ -67,7 +68,17 @@ def _outbox(sessions: sessionmaker[Session], rasa: RasaClient, state: Any) -> Ou
             )
 
         outbox.register("whatsapp", to_whatsapp)
-    return outbox
+
+
+def _retry_policy(settings: GatewaySettings) -> retries.RetryPolicy:
+    # A process that stopped mid-answer has lost its conversation lock after one lease;
+    # its messages are taken over after two, so a slow live answer is never doubled.
+    lease = settings.rasa_timeout_seconds + LEASE_MARGIN_SECONDS
+    return retries.RetryPolicy(
+        stale_after=dt.timedelta(seconds=2 * lease),
+        max_age=dt.timedelta(minutes=settings.recovery_max_age_minutes),
+        max_attempts=settings.recovery_max_attempts,
+    )
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -83,10 +94,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 http, base_url=settings.rasa_url, token=settings.rasa_token.get_secret_value()
             )
             replies = DomainResponses.from_domain(settings.domain_path)
+            outbox = Outbox(sessions, rasa)
             app.state.sessions = sessions
             app.state.http = http
             app.state.rasa = rasa
             app.state.bus = shared.bus
+            app.state.coordination_health = shared.health
             app.state.router = Router(
                 sessions=sessions,
                 rasa=rasa,
@@ -95,6 +108,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 default_language=settings.default_language,
                 order=shared.order,
                 bus=shared.bus,
+                answers_later=outbox.can_send,
             )
             app.state.public_base_url = settings.public_base_url
             app.state.widget = WidgetHub(
@@ -113,7 +127,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     RequestValidator(token.get_secret_value()) if whatsapp and token else None
                 )
                 app.state.telegram = telegram
-                app.state.outbox = _outbox(sessions, rasa, app.state)
+                _register_channels(outbox, app.state)
+                app.state.outbox = outbox
                 app.state.escalate_after = dt.timedelta(minutes=settings.handoff_escalate_minutes)
                 reminder = WaitingReminder(
                     sessions=sessions,
@@ -122,11 +137,34 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     after=app.state.escalate_after,
                 )
                 reminding = asyncio.create_task(reminder.run_forever())
+
+                async def assistant_ready() -> bool:
+                    rasa_ready, actions_ready = await asyncio.gather(
+                        rasa_health(rasa),
+                        action_server_health(http, settings.action_server_url),
+                    )
+                    return rasa_ready.ready and actions_ready.ready
+
+                recovery = Recovery(
+                    sessions=sessions,
+                    rasa=rasa,
+                    outbox=outbox,
+                    order=shared.order,
+                    bus=shared.bus,
+                    replies=replies,
+                    policy=_retry_policy(settings),
+                    assistant_ready=assistant_ready,
+                )
+                app.state.recovery = recovery
+                recovering = asyncio.create_task(
+                    recovery.run_forever(settings.recovery_interval_seconds)
+                )
                 secret = settings.telegram_webhook_secret
                 app.state.telegram_secret = secret.get_secret_value() if secret else None
                 logger.info("Gateway ready: Rasa at %s, database %s", settings.rasa_url, engine.url)
                 yield
                 reminding.cancel()
+                recovering.cancel()
             await app.state.router.drain()
         engine.dispose()
 
@@ -158,19 +196,21 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
-        """200 only when Rasa has a model, the action server runs and the database answers."""
+        """200 only when Rasa has a model, the action server runs, the database and Redis answer."""
         state = request.app.state
-        rasa, actions, database = await asyncio.gather(
+        rasa, actions, database, coordinating = await asyncio.gather(
             rasa_health(state.rasa),
             action_server_health(state.http, settings.action_server_url),
             database_health(state.sessions),
+            state.coordination_health(),
         )
-        ready = rasa.ready and actions.ready and database.ready
+        ready = rasa.ready and actions.ready and database.ready and coordinating.ready
         body = {
             "status": "ok" if ready else "unavailable",
             "rasa": rasa.as_dict(),
             "action_server": actions.as_dict(),
             "database": database.as_dict(),
+            "coordination": coordinating.as_dict(),
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 

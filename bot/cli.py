@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
         command=_run
     )
     commands.add_parser("serve", help="start the gateway only").set_defaults(command=_serve)
+    commands.add_parser(
+        "prod-local", help="start the production topology (nginx, 2 gateways, 2 Rasa servers)"
+    ).set_defaults(command=_prod_local)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(command=_db_upgrade)
@@ -101,6 +104,12 @@ def _run(_: argparse.Namespace) -> int:
     from bot.stack import run_stack
 
     return run_stack(PROJECT_DIR)
+
+
+def _prod_local(_: argparse.Namespace) -> int:
+    from bot.prod_local import run_prod_local
+
+    return run_prod_local(PROJECT_DIR)
 
 
 def _serve(_: argparse.Namespace) -> int:
@@ -185,7 +194,7 @@ def _report(args: argparse.Namespace) -> int:
     from bot.reporting import export, text, tracker
     from bot.reporting.period import PeriodError, parse_period
     from bot.reporting.report import report
-    from bot.stack import StackSettings
+    from bot.settings import StackSettings
 
     try:
         period = parse_period(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import identity
 from bot.db import conversations as queries
-from bot.db.orm import Feedback, Handoff
+from bot.db.orm import Conversation, Customer, Feedback, Handoff
 
 logger = logging.getLogger(__name__)
 
@@ -77,19 +77,18 @@ def parse_score(text: str, kind: str) -> int | None:
 
 def may_ask_satisfaction(session: Session, *, sender_id: str, now: dt.datetime) -> bool:
     """False when this customer (or this chat) was asked for a CSAT rating within a day."""
-    conversation = queries.find_conversation(session, sender_id=sender_id)
-    if conversation is None:
-        return False
-    customer = identity.linked_customer(session, sender_id)
-    same_person = Feedback.conversation_id == conversation.id
-    if customer is not None:
-        same_person = or_(same_person, Feedback.customer_id == customer.id)
-    recent = session.scalar(
-        select(Feedback.id)
-        .where(same_person, Feedback.kind == "csat", Feedback.asked_at > now - ASK_INTERVAL)
-        .limit(1)
-    )
-    return recent is None
+    chat = _chat(session, sender_id)
+    return chat is not None and not _asked_recently(session, *chat, now=now)
+
+
+def ask_satisfaction(
+    session: Session, *, sender_id: str, trigger: str, language: str, now: dt.datetime
+) -> Feedback | None:
+    """Store a CSAT question unless this customer was asked within a day; None when not asked."""
+    chat = _chat(session, sender_id)
+    if chat is None or _asked_recently(session, *chat, now=now):
+        return None
+    return _question(session, *chat, kind="csat", trigger=trigger, language=language, now=now)
 
 
 def record_question(
@@ -102,10 +101,43 @@ def record_question(
     now: dt.datetime,
 ) -> Feedback | None:
     """Store that a rating was asked for; after a handoff, who handled it comes along."""
+    chat = _chat(session, sender_id)
+    if chat is None:
+        return None
+    return _question(session, *chat, kind=kind, trigger=trigger, language=language, now=now)
+
+
+def _chat(session: Session, sender_id: str) -> tuple[Conversation, Customer | None] | None:
     conversation = queries.find_conversation(session, sender_id=sender_id)
     if conversation is None:
         return None
-    customer = identity.linked_customer(session, sender_id)
+    return conversation, identity.linked_customer(session, sender_id)
+
+
+def _asked_recently(
+    session: Session, conversation: Conversation, customer: Customer | None, *, now: dt.datetime
+) -> bool:
+    same_person = Feedback.conversation_id == conversation.id
+    if customer is not None:
+        same_person = or_(same_person, Feedback.customer_id == customer.id)
+    recent = session.scalar(
+        select(Feedback.id)
+        .where(same_person, Feedback.kind == "csat", Feedback.asked_at > now - ASK_INTERVAL)
+        .limit(1)
+    )
+    return recent is not None
+
+
+def _question(
+    session: Session,
+    conversation: Conversation,
+    customer: Customer | None,
+    *,
+    kind: str,
+    trigger: str,
+    language: str,
+    now: dt.datetime,
+) -> Feedback:
     handoff = _latest_closed_handoff(session, conversation.id) if trigger == "handoff" else None
     question = Feedback(
         conversation_id=conversation.id,

@@ -40,6 +40,11 @@ class Button:
     title: str
     payload: str
 
+    @property
+    def on_scale(self) -> bool:
+        """A rating-scale button (titled "0" … "10"), which channels show as a number."""
+        return self.title.isdigit()
+
 
 @dataclass(frozen=True)
 class Outbound:
@@ -68,12 +73,12 @@ class Outbound:
     @property
     def scale(self) -> tuple[Button, ...]:
         """The buttons of a rating scale (titled "0" … "10"), which channels show as numbers."""
-        return tuple(b for b in self.buttons if b.title.isdigit())
+        return tuple(b for b in self.buttons if b.on_scale)
 
     @property
     def choices(self) -> tuple[Button, ...]:
         """The buttons that are not part of a rating scale."""
-        return tuple(b for b in self.buttons if not b.title.isdigit())
+        return tuple(b for b in self.buttons if not b.on_scale)
 
     def without_buttons(self, payload: str) -> Outbound:
         """The reply minus buttons this channel cannot offer."""

@@ -48,9 +48,32 @@ class Outbox:
         """Let the outbox reach conversations on `channel`."""
         self._senders[channel] = send
 
+    def can_send(self, channel: str) -> bool:
+        """Whether messages can reach a conversation on `channel` without the customer asking."""
+        return channel in self._senders
+
+    @property
+    def channels(self) -> list[str]:
+        """The channels messages can reach without the customer asking."""
+        return sorted(self._senders)
+
     async def send(self, *, sender_id: str, author: str, replies: list[Outbound]) -> Sent:
         """Store and send messages to the conversation on its own channel."""
         channel, language, ids = await asyncio.to_thread(self._store, sender_id, author, replies)
+        return await self.deliver(
+            sender_id=sender_id, channel=channel, language=language, ids=ids, replies=replies
+        )
+
+    async def deliver(
+        self,
+        *,
+        sender_id: str,
+        channel: str,
+        language: str,
+        ids: list[int],
+        replies: list[Outbound],
+    ) -> Sent:
+        """Send stored messages (`ids`, one per reply) once, and record what became of them."""
         send = self._senders.get(channel)
         if send is None:
             reason = f"the {channel} channel cannot send messages on its own"
@@ -102,11 +125,7 @@ class Outbox:
                     conversation=conversation,
                     author=author,
                     text=reply.text or "",
-                    payload={
-                        k: v
-                        for k, v in reply.to_rasa().items()
-                        if k not in ("text", "recipient_id")
-                    },
+                    payload=queries.stored_payload(reply),
                 ).id
                 for reply in replies
             ]

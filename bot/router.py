@@ -12,12 +12,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import identity
 from bot.coordination.protocols import (
     QUEUE_TOPIC,
     Bus,
@@ -25,9 +22,8 @@ from bot.coordination.protocols import (
     CoordinationUnavailableError,
     Turn,
 )
-from bot.db import conversations as queries
-from bot.db.orm import Customer, Message
 from bot.language import LanguageDetector
+from bot.message_log import Answer, MessageLog, Stored
 from bot.messages import Button, Inbound, Outbound
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from bot.responses import DomainResponses
@@ -35,29 +31,12 @@ from bot.responses import DomainResponses
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = "utter_service_unavailable"
+LATER_RESPONSE = "utter_service_delayed"
+"""The apology on channels where the recovery loop (bot/recovery.py) answers later."""
 
 Deliver = Callable[[list[Outbound], str], Awaitable[list[str | None]]]
 """Sends replies (in the conversation's language) on the customer's channel and returns the
 provider's id of each (or None); raises when the provider refuses them."""
-
-
-@dataclass(frozen=True)
-class _Stored:
-    message_id: int
-    language: str
-    earlier_replies: list[Outbound] | None
-    customer: dict[str, Any] | None = None
-    is_new: bool = True
-    for_agent: bool = False
-    """The conversation is with people (handoff): the assistant is not asked."""
-
-
-@dataclass(frozen=True)
-class _Answer:
-    replies: list[Outbound]
-    author: str
-    status: str
-    failure_reason: str | None = None
 
 
 class Router:
@@ -71,15 +50,15 @@ class Router:
         default_language: str,
         order: ConversationOrder,
         bus: Bus,
+        answers_later: Callable[[str], bool] | None = None,
     ) -> None:
-        replies.require(APOLOGY_RESPONSE)
-        self._sessions = sessions
+        replies.require(APOLOGY_RESPONSE, LATER_RESPONSE)
+        self._log = MessageLog(sessions, detector=detector, default_language=default_language)
         self._rasa = rasa
-        self._detector = detector
         self._replies = replies
-        self._default_language = default_language
         self._order = order
         self._bus = bus
+        self._answers_later = answers_later or (lambda channel: False)
         self._tails: dict[str, asyncio.Task[None]] = {}
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
@@ -93,7 +72,7 @@ class Router:
     async def _handle(
         self, inbound: Inbound, *, unavailable: CoordinationUnavailableError | None
     ) -> list[Outbound]:
-        stored = await asyncio.to_thread(self._store_inbound, inbound)
+        stored = await asyncio.to_thread(self._log.store_inbound, inbound)
         if stored.earlier_replies is not None:
             logger.info(
                 "Message %s from %s was already answered (provider retry); sent the same reply",
@@ -120,7 +99,7 @@ class Router:
         """
         sender = inbound.sender_id
         async with self._order.arriving(sender) as arrival:
-            stored = await asyncio.to_thread(self._store_inbound, inbound)
+            stored = await asyncio.to_thread(self._log.store_inbound, inbound)
             if stored.is_new and not stored.for_agent:
                 turn = await arrival.take_turn()
                 previous = self._tails.get(sender)
@@ -150,7 +129,7 @@ class Router:
     async def _answer_in_turn(
         self,
         inbound: Inbound,
-        stored: _Stored,
+        stored: Stored,
         deliver: Deliver,
         previous: asyncio.Task[None] | None,
         turn: Turn,
@@ -159,9 +138,9 @@ class Router:
             await asyncio.wait([previous])
         try:
             async with self._order.in_turn(inbound.sender_id, turn):
-                answer = await self._answer(inbound, stored)
+                answer = await self._answer(inbound, stored, reply_status="sending")
         except CoordinationUnavailableError as error:
-            answer = await self._give_up(inbound, stored, error)
+            answer = await self._give_up(inbound, stored, error, reply_status="sending")
         try:
             provider_ids = await deliver(answer.replies, stored.language)
         except Exception as error:  # noqa: BLE001 - any channel failure is recorded, not raised
@@ -172,18 +151,22 @@ class Router:
                 inbound.channel,
                 reason,
             )
-            await asyncio.to_thread(self._mark_replies_failed, stored.message_id, reason)
+            await asyncio.to_thread(self._log.mark_replies_failed, stored.message_id, reason)
             return
-        await asyncio.to_thread(self._record_provider_ids, stored.message_id, provider_ids)
+        await asyncio.to_thread(self._log.record_provider_ids, stored.message_id, provider_ids)
 
     def _forget_tail(self, sender: str, task: asyncio.Task[None]) -> None:
         if self._tails.get(sender) is task:
             del self._tails[sender]
 
-    async def _answer(self, inbound: Inbound, stored: _Stored) -> _Answer:
+    async def _answer(
+        self, inbound: Inbound, stored: Stored, *, reply_status: str = "sent"
+    ) -> Answer:
         started = time.monotonic()
         answer = await self._ask_assistant(inbound, stored)
-        handed_over = await asyncio.to_thread(self._store_answer, stored.message_id, answer)
+        handed_over = await asyncio.to_thread(
+            self._log.store_answer, stored.message_id, answer, reply_status
+        )
         if handed_over:
             await self._bus.publish(QUEUE_TOPIC, {"change": "handoff_requested"})
         logger.info(
@@ -198,60 +181,7 @@ class Router:
         logger.debug("Message %s text: %r", stored.message_id, inbound.text)
         return answer
 
-    def _store_inbound(self, inbound: Inbound) -> _Stored:
-        with self._sessions.begin() as session:
-            customer = _identify(session, inbound)
-            conversation = queries.get_or_create_conversation(
-                session,
-                channel=inbound.channel,
-                sender_id=inbound.sender_id,
-                language=self._initial_language(
-                    inbound.language_hint or (customer.language if customer else None)
-                ),
-            )
-            message = None
-            if inbound.provider_message_id is not None:
-                message = queries.find_inbound(
-                    session,
-                    conversation_id=conversation.id,
-                    provider_message_id=inbound.provider_message_id,
-                )
-            if message is not None and message.status != "received":
-                earlier = queries.replies_to(session, message_id=message.id)
-                return _Stored(
-                    message.id, conversation.language, _outbound(inbound, earlier), is_new=False
-                )
-            if not inbound.text.startswith("/"):
-                # Button payloads ("/choose_topic{...}") say nothing about the language.
-                conversation.language = self._detector.detect(
-                    inbound.text, current=conversation.language
-                )
-            is_new = message is None
-            if message is None:
-                message = queries.add_inbound(
-                    session,
-                    conversation=conversation,
-                    text=inbound.text,
-                    provider_message_id=inbound.provider_message_id,
-                    display_text=inbound.display_text,
-                )
-            for_agent = conversation.mode != "bot"
-            if for_agent:
-                message.status = "for_agent"
-            return _Stored(
-                message.id,
-                conversation.language,
-                None,
-                identity.rasa_metadata(customer),
-                is_new,
-                for_agent,
-            )
-
-    def _initial_language(self, hint: str | None) -> str:
-        language = (hint or "")[:2].lower()
-        return language if language in self._detector.languages else self._default_language
-
-    async def _ask_assistant(self, inbound: Inbound, stored: _Stored) -> _Answer:
+    async def _ask_assistant(self, inbound: Inbound, stored: Stored) -> Answer:
         metadata = {**inbound.metadata, "language": stored.language, "customer": stored.customer}
         try:
             replies = await self._rasa.send(
@@ -264,20 +194,25 @@ class Router:
             reason = f"assistant unreachable: {error}"
         else:
             if replies:
-                return _Answer(replies=replies, author="bot", status="answered")
+                return Answer(replies=replies, author="bot", status="answered")
             reason = "assistant gave no reply (is the action server running?)"
         return self._apology(inbound, stored, reason)
 
     async def _give_up(
-        self, inbound: Inbound, stored: _Stored, error: CoordinationUnavailableError
-    ) -> _Answer:
+        self,
+        inbound: Inbound,
+        stored: Stored,
+        error: CoordinationUnavailableError,
+        *,
+        reply_status: str = "sent",
+    ) -> Answer:
         # Without the conversation lock another process might be answering the same
         # conversation; asking the assistant anyway could answer out of order.
         answer = self._apology(inbound, stored, f"conversation lock unavailable: {error}")
-        await asyncio.to_thread(self._store_answer, stored.message_id, answer)
+        await asyncio.to_thread(self._log.store_answer, stored.message_id, answer, reply_status)
         return answer
 
-    def _apology(self, inbound: Inbound, stored: _Stored, reason: str) -> _Answer:
+    def _apology(self, inbound: Inbound, stored: Stored, reason: str) -> Answer:
         reason = reason[:200]
         logger.warning(
             "Message %s on %s could not be answered (%s); the customer got an apology "
@@ -286,11 +221,14 @@ class Router:
             inbound.channel,
             reason,
         )
+        later = self._answers_later(inbound.channel)
         apology = Outbound(
             recipient_id=inbound.sender_id,
-            text=self._replies.text(APOLOGY_RESPONSE, language=stored.language),
+            text=self._replies.text(
+                LATER_RESPONSE if later else APOLOGY_RESPONSE, language=stored.language
+            ),
         )
-        return _Answer(
+        return Answer(
             replies=[apology], author="system", status="unanswered", failure_reason=reason
         )
 
@@ -298,86 +236,18 @@ class Router:
         self, provider_message_id: str, status: str, reason: str | None
     ) -> bool:
         """Record what the provider reports about a sent reply (delivered, read, failed)."""
-        return await asyncio.to_thread(self._update_delivery, provider_message_id, status, reason)
-
-    def _update_delivery(self, provider_message_id: str, status: str, reason: str | None) -> bool:
-        with self._sessions.begin() as session:
-            reply = queries.find_outbound(session, provider_message_id=provider_message_id)
-            if reply is None:
-                return False
-            reply.status, reply.failure_reason = status, reason
-            return True
+        return await asyncio.to_thread(
+            self._log.update_delivery, provider_message_id, status, reason
+        )
 
     async def offered_buttons(self, sender_id: str) -> list[Button]:
         """The buttons of the latest reply in a conversation (for numbered-list channels)."""
-        return await asyncio.to_thread(self._offered_buttons, sender_id)
+        return await asyncio.to_thread(self._log.offered_buttons, sender_id)
 
-    def _offered_buttons(self, sender_id: str) -> list[Button]:
-        with self._sessions() as session:
-            reply = queries.latest_reply_with_buttons(session, sender_id=sender_id)
-            if reply is None:
-                return []
-            return [Button(b["title"], b["payload"]) for b in reply.payload.get("buttons", [])]
-
-    def _record_provider_ids(self, message_id: int, provider_ids: list[str | None]) -> None:
-        with self._sessions.begin() as session:
-            for reply, provider_id in zip(
-                queries.replies_to(session, message_id=message_id), provider_ids, strict=False
-            ):
-                reply.provider_message_id = provider_id
-
-    def _mark_replies_failed(self, message_id: int, reason: str) -> None:
-        with self._sessions.begin() as session:
-            for reply in queries.replies_to(session, message_id=message_id):
-                reply.status, reply.failure_reason = "failed", reason
-
-    def _store_answer(self, message_id: int, answer: _Answer) -> bool:
-        """Store the answer; True when the assistant handed the conversation to people."""
-        with self._sessions.begin() as session:
-            inbound = session.get_one(Message, message_id)
-            inbound.status = answer.status
-            inbound.failure_reason = answer.failure_reason
-            for reply in answer.replies:
-                payload: dict[str, Any] = {k: v for k, v in reply.to_rasa().items() if k != "text"}
-                payload.pop("recipient_id")
-                queries.add_reply(
-                    session,
-                    inbound=inbound,
-                    author=answer.author,
-                    text=reply.text or "",
-                    payload=payload,
-                )
-            return inbound.conversation.mode != "bot"
-
-    async def _for_agent(self, inbound: Inbound, stored: _Stored) -> None:
+    async def _for_agent(self, inbound: Inbound, stored: Stored) -> None:
         logger.info(
             "Message %s on %s is for the person handling the conversation, not the assistant",
             stored.message_id,
             inbound.channel,
         )
         await self._bus.publish(QUEUE_TOPIC, {"change": "customer_wrote"})
-
-
-def _identify(session: Session, inbound: Inbound) -> Customer | None:
-    # Proof the channel brings (a WhatsApp number, a shop login) links the sender;
-    # otherwise the sender is whoever an earlier proof linked them to.
-    proof = inbound.identity
-    if proof is not None:
-        found = identity.link_by_proof(
-            session,
-            channel=inbound.channel,
-            sender_id=inbound.sender_id,
-            via=identity.VerifiedVia(proof.via),
-            phone=proof.phone,
-            member_number=proof.member_number,
-        )
-        if found is not None:
-            return found
-    return identity.linked_customer(session, inbound.sender_id)
-
-
-def _outbound(inbound: Inbound, stored: list[Message]) -> list[Outbound]:
-    return [
-        Outbound.from_rasa({"recipient_id": inbound.sender_id, "text": m.text or None, **m.payload})
-        for m in stored
-    ]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class DatabaseSettings(BaseSettings):
@@ -38,6 +39,35 @@ class RedisSettings(BaseSettings):
     redis_key_prefix: str = Field(default="nordlicht", pattern="^[A-Za-z0-9]+$")
     """REDIS_KEY_PREFIX: starts every Redis key and channel of this deployment (letters and
     digits only, as Rasa's lock store requires), so several deployments can share one Redis."""
+
+
+class StackSettings(DatabaseSettings, RedisSettings):
+    """Ports and secrets of the three processes; every value has a working default."""
+
+    host: str = "127.0.0.1"
+    """HOST: interface of the gateway (Rasa and the action server always use loopback)."""
+    port: int = 8000
+    """PORT: the gateway's port."""
+    rasa_port: int = 5005
+    """RASA_PORT: the Rasa server's port (loopback only)."""
+    action_server_port: int = 5055
+    """ACTION_SERVER_PORT: the action server's port (loopback only)."""
+    rasa_token: SecretStr | None = None
+    """RASA_TOKEN: Rasa API token; a random one is made for each start when unset."""
+    rasa_tracker_store_url: str | None = None
+    """RASA_TRACKER_STORE_URL: Rasa's tracker store (default: DATABASE_URL's server or SQLite)."""
+    restart_delay_seconds: float = 5.0
+    """RESTART_DELAY_SECONDS: pause before a crashed process is started again."""
+
+    def tracker_store_url(self) -> str:
+        """Rasa's tracker store: explicit, else the business PostgreSQL, else SQLite."""
+        if self.rasa_tracker_store_url:
+            return self.rasa_tracker_store_url
+        url = make_url(self.effective_database_url)
+        if url.get_backend_name() == "postgresql":
+            # Rasa's own environment talks to PostgreSQL through psycopg2.
+            return url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return f"sqlite:///{(self.data_dir / 'rasa-tracker.sqlite').resolve()}"
 
 
 class FeedbackSettings(BaseSettings):
@@ -108,5 +138,12 @@ class GatewaySettings(DatabaseSettings, TelegramSettings, RedisSettings):
     handoff_escalate_minutes: float = 10
     """HANDOFF_ESCALATE_MINUTES: after this wait a handoff is highlighted and the customer
     is told once that they have not been forgotten."""
+    recovery_interval_seconds: float = 10.0
+    """RECOVERY_INTERVAL_SECONDS: how often each gateway looks for messages to answer late
+    (the customer got an apology because Rasa, the action server or Redis was down)."""
+    recovery_max_age_minutes: float = 60.0
+    """RECOVERY_MAX_AGE_MINUTES: older messages are not answered late any more."""
+    recovery_max_attempts: int = 5
+    """RECOVERY_MAX_ATTEMPTS: how often a message is tried again before it is left to people."""
     default_language: str = "de"
     """DEFAULT_LANGUAGE: language of a new conversation until the customer writes otherwise."""

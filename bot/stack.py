@@ -14,134 +14,25 @@ import os
 import secrets
 import signal
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 
 from bot import rasa_endpoints
 from bot.model import model_path
-from bot.settings import DatabaseSettings, RedisSettings
+from bot.processes import ProcessSpec, process_specs
+from bot.settings import StackSettings
 
 logger = logging.getLogger("stack")
 
-COLOURS = {"actions": "\033[35m", "rasa": "\033[34m", "gateway": "\033[32m"}
+COLOURS = {
+    "actions": "\033[35m",
+    "rasa": "\033[34m",
+    "gateway": "\033[32m",
+    "nginx": "\033[33m",
+}
 RESET = "\033[0m"
 STOP_TIMEOUT_SECONDS = 15.0
-
-
-class StackSettings(DatabaseSettings, RedisSettings):
-    """Ports and secrets of the three processes; every value has a working default."""
-
-    host: str = "127.0.0.1"
-    """HOST: interface of the gateway (Rasa and the action server always use loopback)."""
-    port: int = 8000
-    """PORT: the gateway's port."""
-    rasa_port: int = 5005
-    """RASA_PORT: the Rasa server's port (loopback only)."""
-    action_server_port: int = 5055
-    """ACTION_SERVER_PORT: the action server's port (loopback only)."""
-    rasa_token: SecretStr | None = None
-    """RASA_TOKEN: Rasa API token; a random one is made for each start when unset."""
-    rasa_tracker_store_url: str | None = None
-    """RASA_TRACKER_STORE_URL: Rasa's tracker store (default: DATABASE_URL's server or SQLite)."""
-    restart_delay_seconds: float = 5.0
-    """RESTART_DELAY_SECONDS: pause before a crashed process is started again."""
-
-    def tracker_store_url(self) -> str:
-        """Rasa's tracker store: explicit, else the business PostgreSQL, else SQLite."""
-        if self.rasa_tracker_store_url:
-            return self.rasa_tracker_store_url
-        url = make_url(self.effective_database_url)
-        if url.get_backend_name() == "postgresql":
-            # Rasa's own environment talks to PostgreSQL through psycopg2.
-            return url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return f"sqlite:///{(self.data_dir / 'rasa-tracker.sqlite').resolve()}"
-
-
-@dataclass
-class ProcessSpec:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    process: asyncio.subprocess.Process | None = field(default=None, repr=False)
-
-
-def process_specs(
-    settings: StackSettings, project: Path, model: Path, token: str
-) -> list[ProcessSpec]:
-    """The three processes, in start order, with the environment each one needs."""
-    actions_url = f"http://127.0.0.1:{settings.action_server_port}"
-    rasa_url = f"http://127.0.0.1:{settings.rasa_port}"
-    tracker_url = settings.tracker_store_url()
-    base = {
-        **os.environ,
-        "DATABASE_URL": settings.effective_database_url,
-        "DATA_DIR": str(settings.data_dir),
-        "PYTHONUNBUFFERED": "1",
-    }
-    rasa_bin = project / ".venv-rasa" / "bin" / "rasa"
-    return [
-        ProcessSpec(
-            "actions",
-            [
-                sys.executable,
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "-p",
-                str(settings.action_server_port),
-            ],
-            {**base, "SANIC_HOST": "127.0.0.1"},
-        ),
-        ProcessSpec(
-            "rasa",
-            [
-                str(rasa_bin),
-                "run",
-                "--model",
-                str(model),
-                "--endpoints",
-                str(rasa_endpoints.endpoints_path(settings.data_dir, settings.redis_url)),
-                "--credentials",
-                "credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(settings.rasa_port),
-                "--enable-api",
-                # The `=` form keeps a token that starts with "-" from reading as an option.
-                f"--auth-token={token}",
-            ],
-            {
-                **base,
-                "ACTION_SERVER_URL": actions_url,
-                "RASA_TELEMETRY_ENABLED": "false",
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                # Rasa 3.6's own dependencies print deprecation warnings at every start.
-                "PYTHONWARNINGS": "ignore",
-                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                "RASA_TRACKER_STORE_URL": tracker_url,
-                "RASA_TRACKER_STORE_DIALECT": make_url(tracker_url).get_backend_name(),
-                **rasa_endpoints.lock_store_environment(settings.redis_url),
-            },
-        ),
-        ProcessSpec(
-            "gateway",
-            [sys.executable, "-m", "bot", "serve"],
-            {
-                **base,
-                "HOST": settings.host,
-                "PORT": str(settings.port),
-                "RASA_URL": rasa_url,
-                "RASA_TOKEN": token,
-                "ACTION_SERVER_URL": actions_url,
-            },
-        ),
-    ]
 
 
 class Stack:
@@ -163,7 +54,7 @@ class Stack:
         announcer = asyncio.create_task(self._announce_when_healthy(health_url, ready_banner))
         await self._stopping.wait()
         announcer.cancel()
-        logger.info("Stopping the gateway, Rasa and the action server ...")
+        logger.info("Stopping %s ...", ", ".join(spec.name for spec in reversed(self._specs)))
         for spec in reversed(self._specs):
             await self._terminate(spec)
         await asyncio.gather(*keepers, return_exceptions=True)
@@ -196,9 +87,9 @@ class Stack:
 
     async def _pump(self, name: str, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
-        prefix = f"{name:<8}| "
+        prefix = f"{name:<10}| "
         if self._colour:
-            prefix = f"{COLOURS.get(name, '')}{prefix}{RESET}"
+            prefix = f"{COLOURS.get(name.partition('-')[0], '')}{prefix}{RESET}"
         async for raw in process.stdout:
             sys.stdout.write(prefix + raw.decode(errors="replace"))
             sys.stdout.flush()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +28,7 @@ from tests.browser import headless_chromium
 from tests.fakes.rasa import FakeRasa, serve
 from tests.fakes.telegram import FakeTelegram
 from tests.gateway_client import gateway, make_settings
+from tests.own_redis import OwnRedis
 
 DEMO_DAY = dt.date(2026, 11, 23)
 """The reset day for which shared/demo-company.md prints its dates."""
@@ -174,3 +177,15 @@ def redis_target() -> Iterator[RedisTarget]:
 def browser() -> Iterator[WebDriver]:
     """A fresh headless Chromium per test."""
     yield from headless_chromium()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A redis-server of the test's own, for outages; skipped where none is installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed; the outage test stops and starts its own")
+    server = OwnRedis(binary, tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.settings import GatewaySettings
@@ -34,8 +35,17 @@ async def gateway(
     settings: GatewaySettings, client: tuple[str, int] = LOOPBACK
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan running, behind an HTTP client from `client`'s address."""
+    async with gateway_app(settings, client) as (_, http):
+        yield http
+
+
+@asynccontextmanager
+async def gateway_app(
+    settings: GatewaySettings, client: tuple[str, int] = LOOPBACK
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """Like `gateway`, also handing out the app (its state holds the running parts)."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield http
+            yield app, http

@@ -261,6 +261,7 @@ async def test_health_is_ok_when_everything_is_ready(http: httpx.AsyncClient) ->
     assert body["status"] == "ok"
     assert body["rasa"] == {"ready": True, "detail": "model models/fake.tar.gz loaded"}
     assert body["action_server"]["ready"] and body["database"]["ready"]
+    assert body["coordination"] == {"ready": True, "detail": "in memory (one gateway process)"}
 
 
 async def test_health_is_unavailable_without_a_model(

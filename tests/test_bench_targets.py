@@ -96,3 +96,15 @@ def test_missing_data_is_not_measured_and_does_not_fail_the_run() -> None:
         assert statuses[name] == "not measured", name
     assert all_met(evaluate(r))
     assert not all_met(evaluate(results(peak_stack_bytes=2_000_000_000)))
+
+
+def test_prod_local_is_held_to_its_own_saturation_ratio() -> None:
+    doubled = results(saturation={10: (summary(throughput=17), summary(throughput=10))})
+    [default] = [t for t in evaluate(doubled) if t.name == "saturation_throughput"]
+    [strict] = [
+        t for t in evaluate(doubled, saturation_min=1.6) if t.name == "saturation_throughput"
+    ]
+    assert (default.status, strict.status) == ("met", "met")
+    short = results(saturation={10: (summary(throughput=15), summary(throughput=10))})
+    [missed] = [t for t in evaluate(short, saturation_min=1.6) if t.name == "saturation_throughput"]
+    assert missed.status == "missed" and "1.6×" in missed.goal

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -26,6 +21,7 @@ from bot.coordination.wiring import redacted, warn_about_per_process_secrets
 from tests.conftest import RedisTarget
 from tests.fakes.rasa import free_port
 from tests.gateway_client import make_settings
+from tests.own_redis import OwnRedis
 
 LEASE = 0.6
 OrderFactory = Callable[[], Awaitable[RedisOrder]]
@@ -253,42 +249,6 @@ async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), seconds)
-
-
-class OwnRedis:
-    """A redis-server of this test's own on a free port, to stop and start again."""
-
-    def __init__(self, binary: str, directory: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._argv = [binary, "--port", str(self.port), "--save", "", "--dir", str(directory)]
-        self._server: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._server = subprocess.Popen(self._argv, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self._server is not None and self._server.poll() is None:
-            self._server.terminate()
-            self._server.wait(10)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed; the outage test stops and starts its own")
-    server = OwnRedis(binary, tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_after_an_outage_the_bus_and_the_locks_work_again_by_themselves(

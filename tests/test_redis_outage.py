@@ -85,3 +85,13 @@ async def test_a_widget_message_gets_its_apology_on_this_process(
     [message] = inbound(sessions)
     assert message.status == "unanswered"
     assert message.failure_reason is not None and "lock unavailable" in message.failure_reason
+
+
+async def test_health_says_redis_is_unreachable(settings: GatewaySettings) -> None:
+    async with gateway(settings) as http:
+        response = await http.get("/health")
+
+    assert response.status_code == 503
+    coordination = response.json()["coordination"]
+    assert not coordination["ready"]
+    assert coordination["detail"].startswith("Redis at redis://127.0.0.1:")

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from bot import rasa_endpoints
-from bot.stack import StackSettings, process_specs
+from bot.processes import process_specs
+from bot.settings import StackSettings
 
 PROJECT = Path(__file__).resolve().parent.parent
 

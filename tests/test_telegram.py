@@ -63,6 +63,14 @@ def stored_texts(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
         ]
 
 
+async def settled(sessions: sessionmaker[Session], timeout: float = 5) -> None:
+    """Wait until the gateway recorded that Telegram took the replies (just after sending)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while any(status == "sending" for _, _, status in stored_texts(sessions)):
+        assert asyncio.get_running_loop().time() < deadline, stored_texts(sessions)
+        await asyncio.sleep(0.02)
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
 async def test_updates_without_the_secret_token_are_refused_and_not_processed(
     telegram_http: httpx.AsyncClient,
@@ -91,6 +99,7 @@ async def test_a_text_message_is_stored_answered_and_sent_to_the_chat(
     assert forwarded["metadata"]["language"] == "en"
     assert fake_telegram.sent(ANNA)[0]["text"] == "echo[en]: hello there"
     assert "sendChatAction" in fake_telegram.methods()
+    await settled(demo_sessions)
     assert stored_texts(demo_sessions) == [
         ("in", "hello there", "answered"),
         ("out", "echo[en]: hello there", "sent"),

@@ -12,8 +12,6 @@ import contextlib
 import logging
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,15 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from bot.launcher import LaunchError, free_port, launched
 from bot.model import model_path
 
 logger = logging.getLogger(__name__)
 
 RASA_TOKEN = "nordlicht-bench-token"
 """Fixed: Rasa listens on loopback only, and a known token keeps runs comparable."""
-STOP_TIMEOUT_SECONDS = 60.0
 
 
 class StackError(RuntimeError):
@@ -48,14 +44,6 @@ class EmbeddedStack:
     def run_dir(self) -> Path:
         """Where `python -m bot run` keeps its pid files."""
         return self.data_dir / "run"
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def stack_environment(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -90,7 +78,6 @@ def embedded_stack(
         )
     data_dir = Path(tempfile.mkdtemp(prefix="nordlicht-bench-"))
     env = stack_environment(data_dir, extra_env)
-    log = data_dir / "stack.log"
     try:
         subprocess.run(
             [sys.executable, "-m", "bot", "db", "prepare"],
@@ -99,62 +86,22 @@ def embedded_stack(
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=project,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+        gateway_url = f"http://127.0.0.1:{env['PORT']}"
+        logger.info("Starting the stack (model %s) in %s ...", model.name, data_dir)
+        started = time.monotonic()
+        with launched(
+            project,
+            "run",
+            env,
+            health_url=f"{gateway_url}/health",
+            startup_timeout=startup_timeout,
+            data_dir=data_dir,
+        ) as running:
+            logger.info("Stack healthy after %.0f s", time.monotonic() - started)
+            yield EmbeddedStack(
+                gateway_url, f"http://127.0.0.1:{env['RASA_PORT']}", data_dir, running.log
             )
-        stack = EmbeddedStack(
-            f"http://127.0.0.1:{env['PORT']}", f"http://127.0.0.1:{env['RASA_PORT']}", data_dir, log
-        )
-        try:
-            logger.info("Starting the stack (model %s) in %s ...", model.name, data_dir)
-            _wait_until_healthy(stack, process, startup_timeout)
-            yield stack
-        finally:
-            _stop(process, stack.run_dir)
+    except LaunchError as error:
+        raise StackError(str(error)) from error
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _wait_until_healthy(
-    stack: EmbeddedStack, process: subprocess.Popen[bytes], timeout: float
-) -> None:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if process.poll() is not None:
-            raise StackError(f"the stack exited early:\n{_tail(stack.log)}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{stack.gateway_url}/health", timeout=5).status_code == 200:
-                logger.info("Stack healthy after %.0f s", time.monotonic() - started)
-                return
-        time.sleep(1)
-    raise StackError(f"the stack was not healthy after {timeout:.0f} s:\n{_tail(stack.log)}")
-
-
-def _stop(process: subprocess.Popen[bytes], run_dir: Path) -> None:
-    """SIGTERM lets the supervisor stop its three processes; SIGKILL only if it hangs."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        # Each child runs in its own session (see bot/stack.py), so kill those groups too.
-        for pid_file in run_dir.glob("*.pid"):
-            with contextlib.suppress(OSError, ValueError):
-                os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _tail(log: Path, chars: int = 3000) -> str:
-    with contextlib.suppress(OSError):
-        return log.read_text(errors="replace")[-chars:]
-    return "(no log)"

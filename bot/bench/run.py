@@ -141,7 +141,7 @@ async def bench(settings: BenchSettings, project: Path, setup: Setup) -> dict[st
         growth_percent=growth,
         acks={name: channels.get(name) for name in ("telegram", "twilio")},
     )
-    targets = evaluate(results)
+    targets = evaluate(results, saturation_min=settings.saturation_min_ratio)
     return {
         "run_id": run_id,
         "started_at": started.isoformat(timespec="seconds"),

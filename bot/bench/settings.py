@@ -36,6 +36,9 @@ class BenchSettings(BaseSettings):
     """BENCH_SATURATION_LEVELS: concurrent back-to-back conversations, comma-separated."""
     saturation_seconds: float = 20.0
     """BENCH_SATURATION_SECONDS: per level and path, split over the rounds."""
+    saturation_min_ratio: float = 0.9
+    """BENCH_SATURATION_MIN_RATIO: saturation target, gateway over bare Rasa (1.6 for prod-local,
+    whose two Rasa servers are measured against one of them)."""
     rounds: int = 2
     """BENCH_ROUNDS: alternations gateway/Rasa per mode (ABBA order, so drift cancels)."""
     leak_messages: int = 10_000

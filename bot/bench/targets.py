@@ -16,6 +16,8 @@ Status = Literal["met", "missed", "not measured"]
 PACED_P95_MS = 150.0
 OVERHEAD_MAX = 0.10
 SATURATION_MIN_RATIO = 0.9
+"""The embedded default against bare single-process Rasa; `make prod-local` (two Rasa
+servers) is held to 1.6× through BENCH_SATURATION_MIN_RATIO."""
 STACK_RSS_MAX_BYTES = 1_600_000_000
 """1.6 GB (decimal), the stricter reading."""
 GROWTH_MAX_PERCENT = 5.0
@@ -68,7 +70,7 @@ def overhead(gateway: float | None, rasa: float | None) -> float | None:
     return None if factor is None else round(factor - 1, 4)
 
 
-def evaluate(results: Results) -> list[Target]:
+def evaluate(results: Results, *, saturation_min: float = SATURATION_MIN_RATIO) -> list[Target]:
     """Every target with what was measured and met / missed / not measured."""
     targets: list[Target] = []
     gateway, rasa = results.paced_gateway, results.paced_rasa
@@ -101,12 +103,12 @@ def evaluate(results: Results) -> list[Target]:
     targets.append(
         Target(
             "saturation_throughput",
-            f"saturation throughput gateway ≥ {SATURATION_MIN_RATIO}× bare Rasa (every level)",
+            f"saturation throughput gateway ≥ {saturation_min}× bare Rasa (every level)",
             ", ".join(
                 f"{level}: {'–' if f is None else f'{f:.2f}×'}" for level, f in factors.items()
             )
             or "–",
-            _judge(worst, worst is not None and worst >= SATURATION_MIN_RATIO),
+            _judge(worst, worst is not None and worst >= saturation_min),
         )
     )
     peak = results.peak_stack_bytes

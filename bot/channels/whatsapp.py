@@ -158,7 +158,7 @@ class WhatsAppChannel:
             if scored:
                 return scored[0].payload
             choice = int(body)
-            if 1 <= choice <= len(buttons) and not any(b.title.isdigit() for b in buttons):
+            if 1 <= choice <= len(buttons) and not any(b.on_scale for b in buttons):
                 return buttons[choice - 1].payload
         return body
 

@@ -21,7 +21,7 @@ from bot.reporting.export import to_csv
 from bot.reporting.metrics import Figures
 from bot.reporting.period import Period, parse_period
 from bot.reporting.report import Report, report
-from bot.stack import StackSettings
+from bot.settings import StackSettings
 
 PERCENT = Domain(0, 100, 25)
 NPS = Domain(-100, 100, 50)

@@ -18,15 +18,12 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handoff
-from bot.clock import now
-from bot.console import accounts, reporting, views
+from bot.console import desk, reporting
 from bot.console.live import queue_snapshot, stream_queue
 from bot.coordination.protocols import QUEUE_TOPIC, Bus
-from bot.db.orm import Agent, Handoff
+from bot.db.orm import Agent
 from bot.messages import Outbound
 from bot.outbox import Outbox
 from bot.reporting.period import PeriodError
@@ -54,7 +51,7 @@ def create_console_routes() -> APIRouter:
         request: Request, username: str = Form(), password: str = Form(), csrf: str = Form("")
     ) -> Response:
         _check_csrf(request, csrf)
-        result = await asyncio.to_thread(_log_in, _sessions(request), username, password)
+        result = await asyncio.to_thread(desk.log_in, _sessions(request), username, password)
         if result.agent is None:
             error = "locked" if result.locked_until else "wrong"
             return RedirectResponse(f"/console/login?error={error}", status_code=303)
@@ -86,7 +83,7 @@ def create_console_routes() -> APIRouter:
         await socket.accept()
         agent_id = socket.session.get("agent_id")
         sessions: sessionmaker[Session] = socket.app.state.sessions
-        if agent_id is None or await asyncio.to_thread(_agent, sessions, agent_id) is None:
+        if agent_id is None or await asyncio.to_thread(desk.agent, sessions, agent_id) is None:
             await socket.close(code=UNAUTHORISED_CLOSE_CODE)
             return
         await stream_queue(
@@ -94,20 +91,20 @@ def create_console_routes() -> APIRouter:
             sessions=sessions,
             escalate_after=socket.app.state.escalate_after,
             bus=socket.app.state.bus,
-            mark_present=lambda: _agent(sessions, agent_id),
+            mark_present=lambda: desk.agent(sessions, agent_id),
         )
 
     @routes.get("/conversations/{handoff_id}", response_class=HTMLResponse)
     async def conversation_page(request: Request, handoff_id: int) -> Response:
         agent = await _agent_or_redirect(request)
-        context = await asyncio.to_thread(_conversation, _sessions(request), handoff_id)
+        context = await asyncio.to_thread(desk.conversation, _sessions(request), handoff_id)
         return _page(request, "conversation.html", agent=agent, **context)
 
     @routes.post("/handoffs/{handoff_id}/claim")
     async def claim(request: Request, handoff_id: int, csrf: str = Form("")) -> Response:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
-        won = await asyncio.to_thread(_claim, _sessions(request), handoff_id, agent.id)
+        won = await asyncio.to_thread(desk.claim, _sessions(request), handoff_id, agent.id)
         if won:
             await _queue_changed(request, "claimed")
         target = f"/console/conversations/{handoff_id}" + ("" if won else "?taken=1")
@@ -120,7 +117,7 @@ def create_console_routes() -> APIRouter:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
         sender_id = await asyncio.to_thread(
-            _own_open_handoff, _sessions(request), handoff_id, agent.id
+            desk.own_open_handoff, _sessions(request), handoff_id, agent.id
         )
         outbox: Outbox = request.app.state.outbox
         sent = await outbox.send(
@@ -135,7 +132,7 @@ def create_console_routes() -> APIRouter:
     ) -> Response:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
-        await asyncio.to_thread(_note, _sessions(request), handoff_id, agent.id, text.strip())
+        await asyncio.to_thread(desk.note, _sessions(request), handoff_id, agent.id, text.strip())
         return RedirectResponse(f"/console/conversations/{handoff_id}", status_code=303)
 
     @routes.post("/handoffs/{handoff_id}/transfer")
@@ -144,7 +141,7 @@ def create_console_routes() -> APIRouter:
     ) -> Response:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
-        await asyncio.to_thread(_transfer, _sessions(request), handoff_id, agent.id, to_agent)
+        await asyncio.to_thread(desk.transfer, _sessions(request), handoff_id, agent.id, to_agent)
         await _queue_changed(request, "transferred")
         return RedirectResponse("/console", status_code=303)
 
@@ -152,7 +149,7 @@ def create_console_routes() -> APIRouter:
     async def close(request: Request, handoff_id: int, csrf: str = Form("")) -> Response:
         agent = await _agent_or_401(request)
         _check_csrf(request, csrf)
-        sender_id = await asyncio.to_thread(_close, _sessions(request), handoff_id, agent.id)
+        sender_id = await asyncio.to_thread(desk.close, _sessions(request), handoff_id, agent.id)
         await _queue_changed(request, "closed")
         outbox: Outbox = request.app.state.outbox
         await outbox.resume_assistant(sender_id)
@@ -212,7 +209,7 @@ def _sessions(request: Request) -> sessionmaker[Session]:
 
 async def _agent_or_redirect(request: Request) -> Agent:
     agent_id = request.session.get("agent_id")
-    agent = await asyncio.to_thread(_agent, _sessions(request), agent_id) if agent_id else None
+    agent = await asyncio.to_thread(desk.agent, _sessions(request), agent_id) if agent_id else None
     if agent is None:
         raise NotLoggedInError
     return agent
@@ -220,7 +217,7 @@ async def _agent_or_redirect(request: Request) -> Agent:
 
 async def _agent_or_401(request: Request) -> Agent:
     agent_id = request.session.get("agent_id")
-    agent = await asyncio.to_thread(_agent, _sessions(request), agent_id) if agent_id else None
+    agent = await asyncio.to_thread(desk.agent, _sessions(request), agent_id) if agent_id else None
     if agent is None:
         raise HTTPException(401, "log in to the console first")
     return agent
@@ -230,80 +227,3 @@ def _admin(agent: Agent) -> Agent:
     if agent.role != "admin":
         raise HTTPException(403, "reports are for admins")
     return agent
-
-
-def _agent(sessions: sessionmaker[Session], agent_id: int) -> Agent | None:
-    with sessions.begin() as session:
-        agent = session.get(Agent, agent_id)
-        if agent is not None:
-            agent.last_seen_at = now()
-        return agent
-
-
-def _log_in(sessions: sessionmaker[Session], username: str, password: str) -> accounts.LoginResult:
-    with sessions.begin() as session:
-        return accounts.log_in(session, username=username, password=password)
-
-
-def _conversation(sessions: sessionmaker[Session], handoff_id: int) -> dict[str, Any]:
-    with sessions() as session:
-        item = session.get(Handoff, handoff_id)
-        if item is None:
-            raise HTTPException(404, "no such handoff")
-        return {
-            "handoff": item,
-            "reason": views.reason_label(item.reason),
-            "requested_at": views.local_time(item.requested_at),
-            "agent_name": item.agent.display_name if item.agent else None,
-            "channel": views.channel_label(item.conversation.channel),
-            "card": views.customer_card(session, item),
-            "ratings": reporting.recent_ratings(session, item),
-            "transcript": views.transcript(session, item),
-            "notes": [(n.agent.display_name, n.text) for n in item.notes],
-            "canned": views.canned_replies(item.conversation.language),
-            "colleagues": [
-                (a.id, a.display_name)
-                for a in session.scalars(select(Agent).order_by(Agent.display_name))
-                if a.id != item.agent_id
-            ],
-        }
-
-
-def _claim(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> bool:
-    with sessions.begin() as session:
-        return handoff.claim(session, handoff_id=handoff_id, agent=session.get_one(Agent, agent_id))
-
-
-def _own_open_handoff(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> str:
-    with sessions() as session:
-        item = session.get(Handoff, handoff_id)
-        if item is None or item.status != "claimed" or item.agent_id != agent_id:
-            raise HTTPException(409, "claim the conversation before replying")
-        return item.conversation.sender_id
-
-
-def _note(sessions: sessionmaker[Session], handoff_id: int, agent_id: int, text: str) -> None:
-    with sessions.begin() as session:
-        item = session.get(Handoff, handoff_id)
-        if item is None or not text:
-            raise HTTPException(404 if item is None else 400, "no such handoff or empty note")
-        handoff.add_note(session, handoff=item, agent=session.get_one(Agent, agent_id), text=text)
-
-
-def _transfer(sessions: sessionmaker[Session], handoff_id: int, agent_id: int, to: int) -> None:
-    with sessions.begin() as session:
-        item, colleague = session.get(Handoff, handoff_id), session.get(Agent, to)
-        if item is None or colleague is None:
-            raise HTTPException(404, "no such handoff or colleague")
-        me = session.get_one(Agent, agent_id)
-        if not handoff.transfer(session, handoff=item, from_agent=me, to_agent=colleague):
-            raise HTTPException(409, "only the agent handling the conversation can pass it on")
-
-
-def _close(sessions: sessionmaker[Session], handoff_id: int, agent_id: int) -> str:
-    with sessions.begin() as session:
-        item = session.get(Handoff, handoff_id)
-        if item is None or item.status != "claimed" or item.agent_id != agent_id:
-            raise HTTPException(409, "only the agent handling the conversation can close it")
-        handoff.close(session, handoff=item)
-        return item.conversation.sender_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -11,11 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
 
 from bot.coordination.local import LocalBus, LocalOrder
 from bot.coordination.protocols import Bus, ConversationOrder
 from bot.coordination.redis_bus import RedisBus
 from bot.coordination.redis_order import RedisOrder
+from bot.health import Component
 from bot.settings import GatewaySettings
 
 logger = logging.getLogger(__name__)
@@ -29,13 +31,19 @@ SOCKET_TIMEOUT_SECONDS = 5.0
 class Coordination:
     order: ConversationOrder
     bus: Bus
+    health: Callable[[], Awaitable[Component]]
+    """Whether the processes can coordinate now (for /health)."""
+
+
+async def _in_memory() -> Component:
+    return Component(True, "in memory (one gateway process)")
 
 
 @asynccontextmanager
 async def coordination(settings: GatewaySettings) -> AsyncIterator[Coordination]:
     """In-memory coordination for one process, or Redis-backed for several."""
     if settings.redis_url is None:
-        yield Coordination(LocalOrder(), LocalBus())
+        yield Coordination(LocalOrder(), LocalBus(), _in_memory)
         return
     warn_about_per_process_secrets(settings)
     where = redacted(settings.redis_url)
@@ -51,9 +59,17 @@ async def coordination(settings: GatewaySettings) -> AsyncIterator[Coordination]
     bus = RedisBus(redis, prefix=prefix, where=where)
     lease = settings.rasa_timeout_seconds + LEASE_MARGIN_SECONDS
     order = RedisOrder(redis, prefix=prefix, lease_seconds=lease, where=where)
+
+    async def health() -> Component:
+        try:
+            await redis.ping()
+        except RedisError as error:
+            return Component(False, f"Redis at {where} not reachable: {type(error).__name__}")
+        return Component(True, f"Redis at {where} reachable")
+
     try:
         async with bus.listening():
-            yield Coordination(order, bus)
+            yield Coordination(order, bus, health)
     finally:
         await redis.aclose()
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.orm import Conversation, Message
+from bot.messages import Outbound
 
 
 def get_or_create_conversation(
@@ -73,6 +74,42 @@ def add_reply(
     reply.status, reply.reply_to_id = "sent", inbound.id
     session.flush()
     return reply
+
+
+def store_answer(
+    session: Session,
+    *,
+    message_id: int,
+    status: str,
+    failure_reason: str | None,
+    author: str,
+    replies: list[Outbound],
+    reply_status: str = "sent",
+) -> list[int]:
+    """Record how a customer message was answered, with the replies; returns the replies' ids.
+
+    Replies a channel still has to push are `sending` until the provider took them, so
+    a reply a stopped process never sent is told apart from one the customer got.
+    """
+    inbound = session.get_one(Message, message_id)
+    inbound.status, inbound.failure_reason = status, failure_reason
+    ids = []
+    for reply in replies:
+        stored = add_reply(
+            session,
+            inbound=inbound,
+            author=author,
+            text=reply.text or "",
+            payload=stored_payload(reply),
+        )
+        stored.status = reply_status
+        ids.append(stored.id)
+    return ids
+
+
+def stored_payload(reply: Outbound) -> dict[str, Any]:
+    """What a reply carries besides its text (buttons, custom data), as stored with it."""
+    return {k: v for k, v in reply.to_rasa().items() if k not in ("text", "recipient_id")}
 
 
 def replies_to(session: Session, *, message_id: int) -> list[Message]:

@@ -199,10 +199,14 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    """How often the recovery loop asked the assistant again (customer messages only)."""
+    claimed_at: Mapped[dt.datetime | None]
+    """When a gateway process last took the message to answer it late."""
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

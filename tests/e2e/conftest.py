@@ -6,10 +6,8 @@ Trains the model first if data/, domain or config changed (otherwise reuses it).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.launcher import Launched, LaunchError, free_port, launched
 from bot.responses import DomainResponses
 from tests.conftest import BACKENDS, postgres_schema
-from tests.fakes.rasa import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 RASA_BIN = PROJECT / ".venv-rasa" / "bin" / "rasa"
@@ -36,8 +34,15 @@ class RunningStack:
     rasa_url: str
     data_dir: Path
     database_url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+    launched: Launched
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.launched.process
+
+    @property
+    def log(self) -> Path:
+        return self.launched.log
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         response = httpx.post(
@@ -50,7 +55,7 @@ class RunningStack:
         return replies
 
     def pid(self, name: str) -> int:
-        return int((self.data_dir / "run" / f"{name}.pid").read_text())
+        return self.launched.pid(name)
 
     @property
     def tracker_store_url(self) -> str:
@@ -60,26 +65,24 @@ class RunningStack:
         return f"sqlite:///{self.data_dir / 'rasa-tracker.sqlite'}"
 
     def query(self, sql: str, *, url: str | None = None, **params: Any) -> list[tuple[Any, ...]]:
-        engine = create_engine(url or self.database_url)
-        try:
-            with engine.begin() as connection:
-                result = connection.execute(text(sql), params)
-                return [tuple(row) for row in result] if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return query(url or self.database_url, sql, **params)
 
     def wait_until_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the stack exited early:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        pytest.fail(f"the stack did not become healthy:\n{self.log.read_text()[-3000:]}")
+        try:
+            self.launched.wait_until_healthy(f"{self.base_url}/health", timeout)
+        except LaunchError as error:
+            pytest.fail(str(error))
+
+
+def query(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Run one statement against a stack's database; rows as tuples."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -87,8 +90,7 @@ def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningStack]:
     """The stack on SQLite, or with business data and Rasa's tracker store on PostgreSQL."""
-    if not RASA_BIN.exists():
-        pytest.skip("no Rasa environment (.venv-rasa); `make test` installs it")
+    require_rasa()
     data_dir = tmp_path_factory.mktemp("stack")
     if request.param == "sqlite":
         yield from run_stack(data_dir, f"sqlite:///{data_dir / 'nordlicht.sqlite'}")
@@ -97,11 +99,22 @@ def stack(
             yield from run_stack(data_dir, url)
 
 
+def require_rasa() -> None:
+    """Skip, with the reason, where the Rasa environment was never installed."""
+    if not RASA_BIN.exists():
+        pytest.skip("no Rasa environment (.venv-rasa); `make test` installs it")
+
+
+def train_model() -> None:
+    """Train if data/, domain or config changed since the last model (else a no-op)."""
+    subprocess.run([sys.executable, "-m", "bot", "model", "train"], cwd=PROJECT, check=True)
+
+
 def run_stack(
     data_dir: Path, database_url: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[RunningStack]:
     """Train if needed, prepare the database and run `python -m bot run` until closed."""
-    subprocess.run([sys.executable, "-m", "bot", "model", "train"], cwd=PROJECT, check=True)
+    train_model()
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
@@ -116,28 +129,18 @@ def run_stack(
     for name in ("RASA_TRACKER_STORE_URL", "REST_API_TOKEN", "RASA_TOKEN"):
         env.pop(name, None)
     subprocess.run([sys.executable, "-m", "bot", "db", "prepare"], cwd=PROJECT, env=env, check=True)
-    log = data_dir / "stack.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=PROJECT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = RunningStack(
-        f"http://127.0.0.1:{port}",
-        f"http://127.0.0.1:{rasa_port}",
-        data_dir,
-        database_url,
-        process,
-        log,
-    )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        running.wait_until_healthy(STARTUP_TIMEOUT_SECONDS)
-        yield running
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(60)
+        with launched(
+            PROJECT,
+            "run",
+            env,
+            health_url=f"{base_url}/health",
+            startup_timeout=STARTUP_TIMEOUT_SECONDS,
+            data_dir=data_dir,
+        ) as running:
+            yield RunningStack(
+                base_url, f"http://127.0.0.1:{rasa_port}", data_dir, database_url, running
+            )
+    except LaunchError as error:
+        pytest.fail(str(error))
