@@ -19,29 +19,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from bot.nlu_data import Example, read_examples
-from bot.nlu_scores import FALLBACK, Prediction, Scores, score
+from bot.nlu_scores import Prediction, Scores, full_intent, score
 
 logger = logging.getLogger(__name__)
 
-RETRIEVAL_INTENTS = frozenset({"faq", "club"})
 TARGET_MACRO_F1 = 0.95
 TARGET_OUT_OF_SCOPE_RECALL = 0.90
 TARGET_MIN_INTENT_F1 = 0.85
 PARALLEL_REQUESTS = 4
-
-
-def full_intent(parse: dict[str, Any]) -> str:
-    """`faq/returns` for retrieval intents (from the response selector), else the intent."""
-    intent = str((parse.get("intent") or {}).get("name") or FALLBACK)
-    if intent in RETRIEVAL_INTENTS:
-        selected = ((parse.get("response_selector") or {}).get(intent) or {}).get("response") or {}
-        return str(selected.get("intent_response_key") or intent)
-    return intent
 
 
 def target_misses(language: str, scores: Scores) -> list[str]:

@@ -10,9 +10,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
+RETRIEVAL_INTENTS = frozenset({"faq", "club"})
+"""The intents answered by a response selector (config.yml); their topic is the label."""
+
+
+def full_intent(parse: dict[str, Any]) -> str:
+    """`faq/returns` for retrieval intents (from the response selector), else the intent."""
+    intent = str((parse.get("intent") or {}).get("name") or FALLBACK)
+    if intent in RETRIEVAL_INTENTS:
+        selected = ((parse.get("response_selector") or {}).get(intent) or {}).get("response") or {}
+        return str(selected.get("intent_response_key") or intent)
+    return intent
 
 
 @dataclass(frozen=True)

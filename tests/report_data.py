@@ -11,7 +11,9 @@ not count.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine
@@ -189,16 +191,40 @@ def write_tracker_store(url: str) -> None:
     engine = create_engine(url)
     EVENTS_TABLE.create(engine)
     rows = [
-        {"sender_id": s, "type_name": "user", "timestamp": at(w).timestamp(), "intent_name": i}
+        {
+            "sender_id": s,
+            "type_name": "user",
+            "timestamp": at(w).timestamp(),
+            "intent_name": i,
+            "data": json.dumps(_user_event_data(i)),
+        }
         for s, w, i in USER_EVENTS + OUTSIDE_EVENTS
     ]
     rows += [
-        {"sender_id": T1, "type_name": kind, "timestamp": at(w).timestamp(), "intent_name": None}
+        {
+            "sender_id": T1,
+            "type_name": kind,
+            "timestamp": at(w).timestamp(),
+            "intent_name": None,
+            "data": None,
+        }
         for kind, w in (("bot", "2026-11-02 10:00"), ("action", "2026-11-02 10:00"))
     ]
     with engine.begin() as connection:
         connection.execute(EVENTS_TABLE.insert(), rows)
     engine.dispose()
+
+
+def _user_event_data(intent: str) -> dict[str, Any]:
+    # As Rasa stores it; the FAQ answers name their topic, the Club ones here do not.
+    selector = {"faq": {"response": {"intent_response_key": "faq/shipping_costs"}}}
+    return {
+        "event": "user",
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 0.9},
+            "response_selector": selector if intent == "faq" else {},
+        },
+    }
 
 
 def sqlite_tracker_store(folder: Path) -> str:

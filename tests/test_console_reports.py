@@ -92,7 +92,7 @@ async def test_the_admin_sees_the_known_figures_and_charts(console: httpx.AsyncC
     assert html.count('<svg class="bar-chart"') == 6
     assert "<polyline" in html and "<circle" in html
     assert 'value="2026-11-02"' in html and 'href="/console/reports.csv?from=2026-11-02' in html
-    assert "<td>faq</td>" in html
+    assert "<td>faq/shipping_costs</td>" in html
 
 
 async def test_comments_are_escaped_on_the_page(console: httpx.AsyncClient) -> None:

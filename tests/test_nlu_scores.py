@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation import full_intent, render_summary, target_misses
-from bot.nlu_scores import Prediction, score
+from bot.evaluation import render_summary, target_misses
+from bot.nlu_scores import Prediction, full_intent, score
 
 
 def p(gold: str, predicted: str) -> Prediction:

@@ -82,7 +82,7 @@ def test_figures_per_week_channel_and_language(
     languages = dict(result.languages)
     assert (languages["de"].nps.score, languages["en"].nps.score) == (40.0, 20.0)
     assert [(i.intent, i.count) for i in result.top_intents] == [
-        ("faq", 8),
+        ("faq/shipping_costs", 8),
         ("greet", 6),
         ("club", 4),
         ("nlu_fallback", 2),

@@ -35,6 +35,9 @@ def test_customer_messages_in_the_range_only(database_url: str) -> None:
     )
     assert len(events) == len(USER_EVENTS) == 20
     assert sum(1 for e in events if e.intent == "nlu_fallback") == 2
+    # FAQ questions are named by their topic where Rasa stored it.
+    assert sum(1 for e in events if e.intent == "faq/shipping_costs") == 8
+    assert sum(1 for e in events if e.intent == "club") == 4
     first = min(events, key=lambda e: e.at)
     assert (first.sender_id, PERIOD.day_of(first.at)) == (T1, FIRST)
 

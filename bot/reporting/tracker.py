@@ -8,6 +8,7 @@ unavailable (with the reason) and the rest of the report still works.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +20,16 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    case,
     create_engine,
     select,
 )
 from sqlalchemy import inspect as inspect_schema
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
+
+from bot.nlu_scores import RETRIEVAL_INTENTS, full_intent
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -36,6 +41,7 @@ _EVENTS = Table(
     Column("type_name", String(255)),
     Column("timestamp", Float),
     Column("intent_name", String(255)),
+    Column("data", Text),
 )
 """The columns reports need of Rasa 3.6's SQLTrackerStore table."""
 
@@ -71,7 +77,13 @@ def user_events(url: URL, *, start: dt.datetime, end: dt.datetime) -> list[UserE
         with engine.connect() as connection:
             if not inspect_schema(connection).has_table("events"):
                 raise TrackerUnavailableError(f"{_name(url)} has no events table")
-            query = select(_EVENTS.c.sender_id, _EVENTS.c.timestamp, _EVENTS.c.intent_name).where(
+            # The event's JSON is read only for FAQ and Club questions, to name their topic.
+            topic_data = case(
+                (_EVENTS.c.intent_name.in_(RETRIEVAL_INTENTS), _EVENTS.c.data), else_=None
+            )
+            query = select(
+                _EVENTS.c.sender_id, _EVENTS.c.timestamp, _EVENTS.c.intent_name, topic_data
+            ).where(
                 _EVENTS.c.type_name == "user",
                 _EVENTS.c.timestamp >= start.timestamp(),
                 _EVENTS.c.timestamp < end.timestamp(),
@@ -83,9 +95,20 @@ def user_events(url: URL, *, start: dt.datetime, end: dt.datetime) -> list[UserE
     finally:
         engine.dispose()
     return [
-        UserEvent(sender, dt.datetime.fromtimestamp(stamp, dt.timezone.utc), intent)
-        for sender, stamp, intent in rows
+        UserEvent(sender, dt.datetime.fromtimestamp(stamp, dt.timezone.utc), _topic(intent, data))
+        for sender, stamp, intent, data in rows
     ]
+
+
+def _topic(intent: str | None, data: str | None) -> str | None:
+    """`faq/shipping_costs` rather than `faq`, when Rasa stored which answer it chose."""
+    if intent is None or data is None:
+        return intent
+    try:
+        parse = json.loads(data).get("parse_data") or {}
+    except (ValueError, AttributeError):
+        return intent
+    return full_intent(parse) if isinstance(parse, dict) else intent
 
 
 def _engine(url: URL) -> Engine:
