@@ -10,12 +10,10 @@ deployments, with the nginx configuration rendered by `nginx_config` too.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,6 +49,9 @@ class ProdLocalSettings(StackSettings):
     """GATEWAY_PORTS: one gateway process per port (JSON list), behind nginx on PORT."""
     rasa_ports: list[int] = Field(default=[5006, 5007], min_length=1)
     """RASA_PORTS: one Rasa server per port (JSON list), behind nginx on RASA_PORT."""
+    rasa_tf_threads: int | None = None
+    """RASA_TF_THREADS: TensorFlow threads per Rasa server; default: the CPUs shared out, so
+    the Rasa servers do not oversubscribe the machine."""
     nginx_bin: str = "nginx"
     """NGINX_BIN: the nginx executable (Debian's package puts it in /usr/sbin)."""
     rest_api_token: SecretStr | None = None
@@ -149,6 +150,11 @@ def process_specs(
 ) -> list[ProcessSpec]:
     """Action server, Rasa servers, nginx and gateways, in start order."""
     rasa_url = f"http://127.0.0.1:{settings.rasa_port}"
+    threads = settings.rasa_tf_threads or max(1, (os.cpu_count() or 1) // len(settings.rasa_ports))
+    rasa_env = {
+        "TF_INTRA_OP_PARALLELISM_THREADS": str(threads),
+        "TF_INTER_OP_PARALLELISM_THREADS": str(threads),
+    }
     gateway_env = {
         "WIDGET_SESSION_SECRET": shared.widget_session,
         "CONSOLE_SECRET_KEY": shared.console_key,
@@ -156,7 +162,15 @@ def process_specs(
     return [
         actions_spec("actions", settings),
         *[
-            rasa_spec(f"rasa-{n}", settings, project, model, shared.rasa_token, port=port)
+            rasa_spec(
+                f"rasa-{n}",
+                settings,
+                project,
+                model,
+                shared.rasa_token,
+                port=port,
+                extra_env=rasa_env,
+            )
             for n, port in enumerate(settings.rasa_ports, start=1)
         ],
         ProcessSpec(
@@ -318,12 +332,5 @@ def run_prod_local(project: Path) -> int:
         f"    Rasa (nginx):  http://127.0.0.1:{settings.rasa_port}\n"
         "    Press Ctrl-C to stop."
     )
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stack.stop)
-        await stack.run(health_url=f"{base}/health", ready_banner=banner)
-
-    asyncio.run(main())
+    stack.run_until_stopped(health_url=f"{base}/health", ready_banner=banner)
     return 0

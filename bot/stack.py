@@ -47,6 +47,17 @@ class Stack:
         """Ask every process to stop (called from the signal handlers)."""
         self._stopping.set()
 
+    def run_until_stopped(self, *, health_url: str, ready_banner: str) -> None:
+        """Run in the foreground until Ctrl-C or SIGTERM, then stop everything."""
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, self.stop)
+            await self.run(health_url=health_url, ready_banner=ready_banner)
+
+        asyncio.run(main())
+
     async def run(self, *, health_url: str, ready_banner: str) -> None:
         """Start everything, announce readiness, and supervise until stopped."""
         self._run_dir.mkdir(parents=True, exist_ok=True)
@@ -168,12 +179,5 @@ def run_stack(project: Path) -> int:
         f"    API docs:      {base}/docs\n"
         "    Press Ctrl-C to stop."
     )
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stack.stop)
-        await stack.run(health_url=f"{base}/health", ready_banner=banner)
-
-    asyncio.run(main())
+    stack.run_until_stopped(health_url=f"{base}/health", ready_banner=banner)
     return 0

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.settings import GatewaySettings
+from tests.fakes.telegram import FakeTelegram
 
 LOOPBACK = ("127.0.0.1", 50000)
 
@@ -28,6 +29,23 @@ def make_settings(database_url: str, rasa_url: str, **overrides: Any) -> Gateway
         **overrides,
     }
     return GatewaySettings(**values)
+
+
+TELEGRAM_SECRET = "telegram-webhook-secret"
+
+
+def telegram_settings(
+    database_url: str, rasa_url: str, telegram_url: str, **overrides: Any
+) -> GatewaySettings:
+    """Test settings with Telegram pointed at the fake Bot API at `telegram_url`."""
+    return make_settings(
+        database_url,
+        rasa_url,
+        telegram_bot_token=FakeTelegram.token,
+        telegram_webhook_secret=TELEGRAM_SECRET,
+        telegram_api_url=f"{telegram_url}/bot",
+        **overrides,
+    )
 
 
 @asynccontextmanager

@@ -21,12 +21,11 @@ from bot.db import conversations as queries
 from bot.db.orm import Conversation, Handoff, Message
 from tests.fakes.rasa import FakeRasa, serve
 from tests.fakes.telegram import FakeTelegram, text_update
-from tests.gateway_client import gateway, make_settings
+from tests.gateway_client import TELEGRAM_SECRET, gateway, make_settings, telegram_settings
 
 PASSWORD = "correct-horse-battery"
 CUSTOMER = 700000001
 SENDER = f"telegram:{CUSTOMER}"
-TELEGRAM_SECRET = "console-test-secret"
 
 
 @pytest.fixture
@@ -43,14 +42,7 @@ def agents(demo_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 async def console(
     agents: sessionmaker[Session], database_url: str, rasa_url: str, telegram_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings(
-        database_url,
-        rasa_url,
-        telegram_bot_token=FakeTelegram.token,
-        telegram_webhook_secret=TELEGRAM_SECRET,
-        telegram_api_url=f"{telegram_url}/bot",
-    )
-    async with gateway(settings) as client:
+    async with gateway(telegram_settings(database_url, rasa_url, telegram_url)) as client:
         yield client
 
 

@@ -28,9 +28,8 @@ from bot.db.orm import Conversation, Message
 from bot.responses import DomainResponses
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.telegram import FakeTelegram, text_update
-from tests.gateway_client import gateway_app, make_settings
+from tests.gateway_client import TELEGRAM_SECRET, gateway_app, telegram_settings
 
-SECRET = "telegram-webhook-secret"
 CHAT = 700000042
 SENDER = f"telegram:{CHAT}"
 REPLIES = DomainResponses.from_domain(Path("domain"))
@@ -47,14 +46,9 @@ async def rasa_down(_: dict[str, Any]) -> Response:
 async def telegram_gateway(
     demo_sessions: sessionmaker[Session], database_url: str, rasa_url: str, telegram_url: str
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    settings = make_settings(
-        database_url,
-        rasa_url,
-        telegram_bot_token=FakeTelegram.token,
-        telegram_webhook_secret=SECRET,
-        telegram_api_url=f"{telegram_url}/bot",
-        # The test starts each round itself.
-        recovery_interval_seconds=3600,
+    # The test starts each round itself.
+    settings = telegram_settings(
+        database_url, rasa_url, telegram_url, recovery_interval_seconds=3600
     )
     async with gateway_app(settings) as running:
         yield running
@@ -62,7 +56,9 @@ async def telegram_gateway(
 
 async def say(http: httpx.AsyncClient, update_id: int, text: str) -> None:
     response = await http.post(
-        WEBHOOK_PATH, json=text_update(update_id, CHAT, text), headers={SECRET_HEADER: SECRET}
+        WEBHOOK_PATH,
+        json=text_update(update_id, CHAT, text),
+        headers={SECRET_HEADER: TELEGRAM_SECRET},
     )
     assert response.status_code == 200
 

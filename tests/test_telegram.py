@@ -28,9 +28,9 @@ from tests.fakes.telegram import (
     photo_update,
     text_update,
 )
-from tests.gateway_client import gateway, make_settings
+from tests.gateway_client import TELEGRAM_SECRET, gateway, make_settings, telegram_settings
 
-SECRET = "telegram-webhook-secret"
+SECRET = TELEGRAM_SECRET
 ANNA = 700000001
 
 
@@ -38,14 +38,7 @@ ANNA = 700000001
 async def telegram_http(
     demo_sessions: sessionmaker[Session], database_url: str, rasa_url: str, telegram_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings(
-        database_url,
-        rasa_url,
-        telegram_bot_token=FakeTelegram.token,
-        telegram_webhook_secret=SECRET,
-        telegram_api_url=f"{telegram_url}/bot",
-    )
-    async with gateway(settings) as client:
+    async with gateway(telegram_settings(database_url, rasa_url, telegram_url)) as client:
         yield client
 
 

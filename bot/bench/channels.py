@@ -38,6 +38,8 @@ class FakeProviders:
     twilio_from: str
     delivered: Callable[[], dict[str, int]]
     """Replies the fakes accepted so far, per channel."""
+    delivered_to: Callable[[str, str], int]
+    """Replies the fakes accepted so far for one chat: (channel, chat id or whatsapp:+number)."""
 
 
 @contextlib.contextmanager
@@ -68,6 +70,11 @@ def fake_providers() -> Iterator[FakeProviders]:
             AUTH_TOKEN,
             SHOP_NUMBER,
             lambda: {"telegram": len(telegram.sent()), "twilio": len(twilio.sent)},
+            lambda channel, address: (
+                len(telegram.sent(int(address)))
+                if channel == "telegram"
+                else len(twilio.to(address))
+            ),
         )
 
 

@@ -33,19 +33,18 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from bot.bench import channels
+from bot.bench.channels import FakeProviders, fake_providers
 from bot.launcher import Launched, free_port, launched
 from bot.responses import DomainResponses
 from tests.conftest import postgres_schema
 from tests.e2e.conftest import PROJECT, query, require_rasa, train_model
-from tests.fakes.rasa import serve
-from tests.fakes.telegram import FakeTelegram, text_update
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, SHOP_NUMBER, FakeTwilio, incoming
+from tests.fakes.telegram import text_update
+from tests.fakes.twilio import AUTH_TOKEN, incoming
 from tests.own_redis import OwnRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
-TELEGRAM_SECRET = "fault-telegram-secret"
-PUBLIC_BASE_URL = "https://faults.example"
 RASA_TOKEN = "fault-test-rasa-token"
 RESTART_DELAY_SECONDS = 3
 RASA_TIMEOUT_SECONDS = 10
@@ -73,8 +72,7 @@ class Topology:
     database_url: str
     redis: OwnRedis
     stack: Launched
-    telegram: FakeTelegram
-    twilio: FakeTwilio
+    providers: FakeProviders
     chat_ids: Iterator[int] = field(default_factory=lambda: itertools.count(930_000_000))
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -114,14 +112,9 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         pytest.skip("redis-server is not installed; the fault tests restart a Redis of their own")
     data_dir = tmp_path_factory.mktemp("prod-local")
     redis = OwnRedis(redis_server, tmp_path_factory.mktemp("redis"))
-    telegram, twilio = FakeTelegram(), FakeTwilio()
     redis.start()
     try:
-        with (
-            postgres_schema() as database_url,
-            serve(telegram.app()) as telegram_url,
-            serve(twilio.app()) as twilio_url,
-        ):
+        with postgres_schema() as database_url, fake_providers() as providers:
             train_model()
             port, rasa_ports = free_port(), [free_port(), free_port()]
             env = {
@@ -141,15 +134,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
                 "RECOVERY_INTERVAL_SECONDS": "2",
                 # Rasa frees the conversation locks of a killed Rasa server after this long.
                 "TICKET_LOCK_LIFETIME": "10",
-                "TELEGRAM_BOT_TOKEN": telegram.token,
-                "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-                "TELEGRAM_MODE": "webhook",
-                "TELEGRAM_API_URL": f"{telegram_url}/bot",
-                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "TWILIO_WHATSAPP_FROM": SHOP_NUMBER,
-                "TWILIO_API_URL": twilio_url,
-                "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+                **providers.env,
                 "DEMO_AGENT_PASSWORD": "fault-test-agent-password",
             }
             for name in ("REST_API_TOKEN", "RASA_TRACKER_STORE_URL", "HOST", "REDIS_KEY_PREFIX"):
@@ -169,8 +154,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
                     database_url,
                     redis,
                     stack,
-                    telegram,
-                    twilio,
+                    providers,
                 )
                 running.wait_until_all_ready()
                 yield running
@@ -219,17 +203,17 @@ class Provider:
         try:
             if customer.channel == "telegram":
                 response = await self._http.post(
-                    f"{self._base}/webhooks/telegram/webhook",
+                    self._base + channels.TELEGRAM_PATH,
                     json=text_update(message_id, int(customer.address), text),
-                    headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": channels.TELEGRAM_SECRET},
                 )
             else:
                 form = incoming(f"SM{message_id:032d}", customer.address, text)
                 signature = self._validator.compute_signature(
-                    f"{PUBLIC_BASE_URL}/webhooks/twilio/webhook", form
+                    channels.PUBLIC_BASE_URL + channels.TWILIO_PATH, form
                 )
                 response = await self._http.post(
-                    f"{self._base}/webhooks/twilio/webhook",
+                    self._base + channels.TWILIO_PATH,
                     data=form,
                     headers={"X-Twilio-Signature": signature},
                 )
@@ -351,10 +335,8 @@ def ledger(
     statuses = Counter(status for *_, status in replies)
     book.replies_sent, book.replies_unconfirmed = statuses["sent"], statuses["sending"]
     book.replies_failed = len(replies) - book.replies_sent - book.replies_unconfirmed
-    chats = [int(c.address) for c in customers if c.channel == "telegram"]
-    numbers = [c.address for c in customers if c.channel == "whatsapp"]
-    book.replies_delivered = sum(len(topology.telegram.sent(chat)) for chat in chats) + sum(
-        len(topology.twilio.to(number)) for number in numbers
+    book.replies_delivered = sum(
+        topology.providers.delivered_to(c.channel, c.address) for c in customers
     )
     return book
 
