@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    for chatty in ("httpx", "alembic.runtime.plugins"):
+    # Twilio's client logs every request and its headers at INFO.
+    for chatty in ("httpx", "alembic.runtime.plugins", "twilio"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     command: Callable[[argparse.Namespace], int] = args.command
     return command(args)
