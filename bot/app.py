@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -25,7 +26,7 @@ from bot.console.routes import NotLoggedInError, create_console_routes, redirect
 from bot.coordination.wiring import LEASE_MARGIN_SECONDS, coordination
 from bot.db import retries
 from bot.db.engine import make_engine, make_session_factory
-from bot.health import action_server_health, database_health, rasa_health
+from bot.health import action_server_health, assistant_ready, database_health, rasa_health
 from bot.language import LanguageDetector
 from bot.messages import Outbound
 from bot.outbox import Outbox
@@ -138,13 +139,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 )
                 reminding = asyncio.create_task(reminder.run_forever())
 
-                async def assistant_ready() -> bool:
-                    rasa_ready, actions_ready = await asyncio.gather(
-                        rasa_health(rasa),
-                        action_server_health(http, settings.action_server_url),
-                    )
-                    return rasa_ready.ready and actions_ready.ready
-
                 recovery = Recovery(
                     sessions=sessions,
                     rasa=rasa,
@@ -153,7 +147,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     bus=shared.bus,
                     replies=replies,
                     policy=_retry_policy(settings),
-                    assistant_ready=assistant_ready,
+                    assistant_ready=functools.partial(
+                        assistant_ready, rasa, http, settings.action_server_url
+                    ),
                 )
                 app.state.recovery = recovery
                 recovering = asyncio.create_task(

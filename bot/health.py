@@ -58,3 +58,13 @@ async def database_health(sessions: sessionmaker[Session]) -> Component:
     except (SQLAlchemyError, OSError) as error:
         return Component(False, f"database not reachable: {type(error).__name__}")
     return Component(True, "reachable")
+
+
+async def assistant_ready(
+    rasa: RasaClient, http: httpx.AsyncClient, action_server_url: str
+) -> bool:
+    """True when Rasa has a model and the action server runs: a message can be answered."""
+    rasa_ready, actions_ready = await asyncio.gather(
+        rasa_health(rasa), action_server_health(http, action_server_url)
+    )
+    return rasa_ready.ready and actions_ready.ready
