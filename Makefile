@@ -15,7 +15,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install: ## Create or update both virtual environments (fast when nothing changed)
-	@scripts/ensure-venv $(VENV) requirements/app.txt
+	@scripts/ensure-venv $(VENV) requirements/dev.txt
 	@scripts/ensure-venv $(RASA_VENV) requirements/rasa.txt
 
 db: install ## Apply database migrations; load the demo data into a new database
@@ -56,6 +56,7 @@ test: install lint validate ## Everything: lint, Rasa data validation, unit and 
 
 lock: ## Re-resolve requirements/*.in into the pinned requirements/*.txt
 	scripts/lock app
+	scripts/lock dev
 	scripts/lock rasa
 
 clean: ## Remove virtual environments, trained models and local data

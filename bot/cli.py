@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(command=_db_upgrade)
     db.add_parser(
-        "prepare", help="apply migrations and load the demo data into a new database"
+        "prepare",
+        help="apply migrations and load the demo data into a new database (LOAD_DEMO_DATA)",
     ).set_defaults(command=_db_prepare)
     revision = db.add_parser("revision", help="write a migration from the model changes")
     revision.add_argument("-m", "--message", required=True)
@@ -161,6 +162,12 @@ def _db_prepare(args: argparse.Namespace) -> int:
     from bot.demo import seed
 
     _db_upgrade(args)
+    if os.environ.get("LOAD_DEMO_DATA", "true").lower() in ("false", "0", "no"):
+        logger.info(
+            "LOAD_DEMO_DATA is off: no demo data, no demo account. Add the first console "
+            "account with `python -m bot agent create NAME --admin`"
+        )
+        return 0
     with _session() as session:
         if seed.is_empty(session):
             seed.reset(session, data=seed.read_demo_file(_demo_file()), today=business_today())

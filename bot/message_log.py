@@ -124,9 +124,15 @@ class MessageLog:
             return [Button(b["title"], b["payload"]) for b in reply.payload.get("buttons", [])]
 
     def record_provider_ids(self, message_id: int, provider_ids: list[str | None]) -> None:
-        """The provider took the replies: they are sent, under the provider's ids."""
+        """The provider took the replies: they are sent, under the provider's ids.
+
+        Only replies still `sending` are this delivery's: an apology sent earlier
+        for the same message keeps its own status and provider id.
+        """
         with self._sessions.begin() as session:
-            for index, reply in enumerate(queries.replies_to(session, message_id=message_id)):
+            for index, reply in enumerate(
+                queries.pending_replies_to(session, message_id=message_id)
+            ):
                 reply.status = "sent"
                 if index < len(provider_ids):
                     reply.provider_message_id = provider_ids[index]
@@ -134,7 +140,7 @@ class MessageLog:
     def mark_replies_failed(self, message_id: int, reason: str) -> None:
         """The provider refused the replies; the reason stays for the console."""
         with self._sessions.begin() as session:
-            for reply in queries.replies_to(session, message_id=message_id):
+            for reply in queries.pending_replies_to(session, message_id=message_id):
                 reply.status, reply.failure_reason = "failed", reason
 
     def store_answer(self, message_id: int, answer: Answer, reply_status: str) -> bool:

@@ -8,6 +8,7 @@ Rasa and the action server always listen on loopback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -24,7 +25,25 @@ class ProcessSpec:
     name: str
     argv: list[str]
     env: dict[str, str]
+    nice: int = 0
+    """How much the process yields the CPU to the others (see `yield_cpu`)."""
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
+
+
+def yield_cpu(pid: int, nice: int) -> None:
+    """Let a freshly started process give way on a busy CPU.
+
+    Every process runs in its own session, and Linux shares the CPU between
+    sessions (autogroups) before it looks at a thread's nice value, so both are
+    set. Set right after the start, the threads Rasa starts later inherit it.
+    """
+    if nice <= 0:
+        return
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    with contextlib.suppress(OSError):
+        autogroup.write_text(str(nice))
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
 def process_specs(
@@ -119,6 +138,7 @@ def rasa_spec(
             **rasa_endpoints.lock_store_environment(settings.redis_url),
             **(extra_env or {}),
         },
+        nice=settings.rasa_nice,
     )
 
 

@@ -58,6 +58,9 @@ class StackSettings(DatabaseSettings, RedisSettings):
     """RASA_TRACKER_STORE_URL: Rasa's tracker store (default: DATABASE_URL's server or SQLite)."""
     restart_delay_seconds: float = 5.0
     """RESTART_DELAY_SECONDS: pause before a crashed process is started again."""
+    rasa_nice: int = Field(default=5, ge=0, le=19)
+    """RASA_NICE: how much the Rasa servers yield the CPU to the gateways (0 = not at all),
+    so webhooks are acknowledged at once while Rasa is busy answering."""
 
     def tracker_store_url(self) -> str:
         """Rasa's tracker store: explicit, else the business PostgreSQL, else SQLite."""

@@ -20,7 +20,7 @@ import httpx
 
 from bot import rasa_endpoints
 from bot.model import model_path
-from bot.processes import ProcessSpec, process_specs
+from bot.processes import ProcessSpec, process_specs, yield_cpu
 from bot.settings import StackSettings
 
 logger = logging.getLogger("stack")
@@ -80,6 +80,7 @@ class Stack:
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
             )
+            yield_cpu(spec.process.pid, spec.nice)
             (self._run_dir / f"{spec.name}.pid").write_text(str(spec.process.pid))
             logger.info("Started %s (pid %s)", spec.name, spec.process.pid)
             await self._pump(spec.name, spec.process)

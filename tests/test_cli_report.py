@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
 from bot.db.orm import Agent
+from bot.demo import seed as demo_seed
 from tests.report_data import XSS, seed, sqlite_tracker_store
 
 
@@ -72,3 +73,14 @@ def test_the_demo_account_is_an_admin(
     with sessions() as session:
         demo = session.scalars(select(Agent).where(Agent.username == "demo")).one()
     assert demo.role == "admin"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_shops_own_database_gets_neither_demo_customers_nor_the_demo_account(
+    environment: pytest.MonkeyPatch, sessions: sessionmaker[Session]
+) -> None:
+    environment.setenv("LOAD_DEMO_DATA", "false")
+    assert main(["db", "prepare"]) == 0
+    with sessions() as session:
+        assert session.scalars(select(Agent)).all() == []
+        assert demo_seed.is_empty(session)

@@ -359,6 +359,20 @@ def test_dockerfile_python_is_the_one_the_project_is_locked_for(dockerfile: Dock
     assert "requirements/app.txt" in dockerfile.copied
 
 
+def test_the_image_installs_no_test_tools_and_the_dev_environment_adds_them() -> None:
+    """The app image installs app.txt only; `make install` adds dev.txt's tools on top."""
+
+    def pinned(name: str) -> dict[str, str]:
+        lines = (PROJECT / "requirements" / name).read_text(encoding="utf-8").splitlines()
+        return dict(line.split("==") for line in lines if "==" in line)
+
+    app, dev = pinned("app.txt"), pinned("dev.txt")
+    assert {"pytest", "ruff", "mypy", "selenium"} <= dev.keys()
+    assert not dev.keys() & app.keys()
+    assert {"fastapi", "rasa-sdk", "python-telegram-bot", "twilio"} <= app.keys()
+    assert "-r app.txt" in (PROJECT / "requirements" / "dev.txt").read_text(encoding="utf-8")
+
+
 def test_image_holds_what_the_gateway_reads_and_runs_without_root(
     dockerfile: Dockerfile,
 ) -> None:

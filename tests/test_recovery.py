@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.clock import now
 from bot.db import conversations as queries
 from bot.db import retries
 from bot.db.orm import Conversation, Message
+from bot.recovery import Recovery
 from bot.responses import DomainResponses
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.telegram import FakeTelegram, text_update
@@ -71,75 +73,90 @@ def inbound(sessions: sessionmaker[Session]) -> list[tuple[str, str, int]]:
         return [(m.text, m.status, m.attempts) for m in rows]
 
 
-async def test_a_message_rasa_could_not_answer_is_answered_once_when_it_is_back(
+@dataclass
+class Outage:
+    """A gateway whose Rasa is down until the test brings it back."""
+
+    recovery: Recovery
+    http: httpx.AsyncClient
+    rasa: FakeRasa
+    telegram: FakeTelegram
+
+    async def customer_writes(self, *texts: str) -> None:
+        """Each message gets its apology while Rasa is down."""
+        self.rasa.handler = rasa_down
+        for update_id, text in enumerate(texts, start=1):
+            await say(self.http, update_id, text)
+        await self.telegram.wait_for_messages(CHAT, len(texts))
+
+    def sent(self) -> list[str]:
+        return [m["text"] for m in self.telegram.sent(CHAT)]
+
+
+@pytest.fixture
+def outage(
     telegram_gateway: tuple[FastAPI, httpx.AsyncClient],
     fake_rasa: FakeRasa,
     fake_telegram: FakeTelegram,
-    demo_sessions: sessionmaker[Session],
-) -> None:
+) -> Outage:
     app, http = telegram_gateway
-    fake_rasa.handler = rasa_down
-    await say(http, 1, "Wann habt ihr offen?")
-    await fake_telegram.wait_for_messages(CHAT, 1)
-    assert fake_telegram.sent(CHAT)[0]["text"] == REPLIES.text(
-        "utter_service_delayed", language="de"
-    )
+    return Outage(app.state.recovery, http, fake_rasa, fake_telegram)
+
+
+async def test_a_message_rasa_could_not_answer_is_answered_once_when_it_is_back(
+    outage: Outage, demo_sessions: sessionmaker[Session]
+) -> None:
+    await outage.customer_writes("Wann habt ihr offen?")
+    assert outage.sent() == [REPLIES.text("utter_service_delayed", language="de")]
     assert inbound(demo_sessions) == [("Wann habt ihr offen?", "unanswered", 0)]
 
-    fake_rasa.handler = None
-    assert await app.state.recovery.answer_due() == 1
-    assert await app.state.recovery.answer_due() == 0
-    await fake_telegram.wait_for_messages(CHAT, 3)
+    outage.rasa.handler = None
+    assert await outage.recovery.answer_due() == 1
+    assert await outage.recovery.answer_due() == 0
+    await outage.telegram.wait_for_messages(CHAT, 3)
     await asyncio.sleep(0.2)
-    texts = [m["text"] for m in fake_telegram.sent(CHAT)]
-    assert texts[1:] == [
+    assert outage.sent()[1:] == [
         REPLIES.text("utter_late_answer", language="de", message="Wann habt ihr offen?"),
         "echo[de]: Wann habt ihr offen?",
     ]
     assert inbound(demo_sessions) == [("Wann habt ihr offen?", "answered", 1)]
-    assert len(fake_rasa.requests) == 2
+    assert len(outage.rasa.requests) == 2
+    with demo_sessions() as session:
+        replies = session.scalars(select(Message).where(Message.direction == "out"))
+        assert [(m.status, m.provider_message_id) for m in replies] == [
+            ("sent", "1"),
+            ("sent", "2"),
+            ("sent", "3"),
+        ]
 
 
 async def test_nothing_is_retried_while_the_assistant_is_not_ready(
-    telegram_gateway: tuple[FastAPI, httpx.AsyncClient],
-    fake_rasa: FakeRasa,
-    fake_telegram: FakeTelegram,
-    demo_sessions: sessionmaker[Session],
+    outage: Outage, demo_sessions: sessionmaker[Session]
 ) -> None:
-    app, http = telegram_gateway
-    fake_rasa.handler = rasa_down
-    await say(http, 1, "Hallo")
-    await fake_telegram.wait_for_messages(CHAT, 1)
-    fake_rasa.model_loaded = False
-    assert await app.state.recovery.answer_due() == 0
-    assert len(fake_rasa.requests) == 1
+    await outage.customer_writes("Hallo")
+    outage.rasa.model_loaded = False
+    assert await outage.recovery.answer_due() == 0
+    assert len(outage.rasa.requests) == 1
     assert inbound(demo_sessions) == [("Hallo", "unanswered", 0)]
 
 
 async def test_a_message_that_fails_again_waits_for_the_next_round_without_a_second_apology(
-    telegram_gateway: tuple[FastAPI, httpx.AsyncClient],
-    fake_rasa: FakeRasa,
-    fake_telegram: FakeTelegram,
-    demo_sessions: sessionmaker[Session],
+    outage: Outage, demo_sessions: sessionmaker[Session]
 ) -> None:
-    app, http = telegram_gateway
-    fake_rasa.handler = rasa_down
-    await say(http, 1, "erste Frage")
-    await say(http, 2, "zweite Frage")
-    await fake_telegram.wait_for_messages(CHAT, 2)
-    assert await app.state.recovery.answer_due() == 0
+    await outage.customer_writes("erste Frage", "zweite Frage")
+    assert await outage.recovery.answer_due() == 0
     await asyncio.sleep(0.2)
-    assert len(fake_telegram.sent(CHAT)) == 2
+    assert len(outage.sent()) == 2
     # The round stops at the first failure: the second message was not tried.
     assert inbound(demo_sessions) == [
         ("erste Frage", "unanswered", 1),
         ("zweite Frage", "unanswered", 0),
     ]
 
-    fake_rasa.handler = None
-    assert await app.state.recovery.answer_due() == 2
-    await fake_telegram.wait_for_messages(CHAT, 6)
-    texts = [m["text"] for m in fake_telegram.sent(CHAT)][2:]
+    outage.rasa.handler = None
+    assert await outage.recovery.answer_due() == 2
+    await outage.telegram.wait_for_messages(CHAT, 6)
+    texts = outage.sent()[2:]
     assert texts[1] == "echo[de]: erste Frage" and texts[3] == "echo[de]: zweite Frage"
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot import rasa_endpoints
-from bot.processes import process_specs
+from bot.processes import process_specs, yield_cpu
 from bot.settings import StackSettings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "DATA_DIR",
         "REDIS_URL",
         "REDIS_KEY_PREFIX",
+        "RASA_NICE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -105,3 +108,21 @@ def test_a_tls_redis_with_a_user_becomes_rasas_lock_store_keys() -> None:
     assert (section["url"], section["port"], section["db"]) == ("cache.internal", 6379, 1)
     with pytest.raises(ValueError, match="redis:// or rediss://"):
         rasa_endpoints.lock_store_section("unix:///run/redis.sock", "shop1")
+
+
+def test_only_rasa_gives_way_on_a_busy_cpu() -> None:
+    specs = process_specs(StackSettings(), PROJECT, PROJECT / "m.tar.gz", "tok")
+    assert {s.name: s.nice for s in specs} == {"actions": 0, "rasa": 5, "gateway": 0}
+
+
+def test_a_process_that_gives_way_does_so_in_its_own_session_too() -> None:
+    process = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        yield_cpu(process.pid, 5)
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == 5
+        autogroup = Path(f"/proc/{process.pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == "5"
+    finally:
+        process.kill()
+        process.wait()

@@ -121,6 +121,17 @@ def replies_to(session: Session, *, message_id: int) -> list[Message]:
     )
 
 
+def pending_replies_to(session: Session, *, message_id: int) -> list[Message]:
+    """The replies to one customer message that a channel has yet to hand to its provider."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.reply_to_id == message_id, Message.status == "sending")
+            .order_by(Message.id)
+        )
+    )
+
+
 def find_outbound(session: Session, *, provider_message_id: str) -> Message | None:
     """A reply the provider knows under this id (for delivery status reports)."""
     return session.scalar(
