@@ -95,7 +95,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 http, base_url=settings.rasa_url, token=settings.rasa_token.get_secret_value()
             )
             replies = DomainResponses.from_domain(settings.domain_path)
-            outbox = Outbox(sessions, rasa)
+            outbox = Outbox(sessions, rasa, shared.order)
             app.state.sessions = sessions
             app.state.http = http
             app.state.rasa = rasa

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import identity
 from bot.clock import as_utc
+from bot.coordination.protocols import ConversationOrder, CoordinationUnavailableError
 from bot.db import conversations as queries
 from bot.db.orm import Message
 from bot.messages import Outbound
@@ -39,9 +40,12 @@ class Sent:
 
 
 class Outbox:
-    def __init__(self, sessions: sessionmaker[Session], rasa: RasaClient) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], rasa: RasaClient, order: ConversationOrder
+    ) -> None:
         self._sessions = sessions
         self._rasa = rasa
+        self._order = order
         self._senders: dict[str, ChannelSender] = {}
 
     def register(self, channel: str, send: ChannelSender) -> None:
@@ -90,13 +94,21 @@ class Outbox:
         return Sent(ids, "sent")
 
     async def resume_assistant(self, sender_id: str) -> Sent | None:
-        """After a handoff: the assistant greets the customer back (and asks how it went)."""
+        """After a handoff: the assistant greets the customer back (and asks how it went).
+
+        It holds the conversation like an answer does, so a message the customer sends
+        meanwhile reaches Rasa after the greeting, not interleaved with it.
+        """
         channel, metadata = await asyncio.to_thread(self._assistant_context, sender_id)
         try:
-            replies = await self._rasa.send(
-                sender_id=sender_id, text=RESUME_PAYLOAD, input_channel=channel, metadata=metadata
-            )
-        except RasaUnavailableError as error:
+            async with self._order.exclusive(sender_id):
+                replies = await self._rasa.send(
+                    sender_id=sender_id,
+                    text=RESUME_PAYLOAD,
+                    input_channel=channel,
+                    metadata=metadata,
+                )
+        except (RasaUnavailableError, CoordinationUnavailableError) as error:
             logger.warning("The assistant could not take %s back (%s)", sender_id, error)
             return None
         return await self.send(sender_id=sender_id, author="bot", replies=replies)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import handoff
 from bot.console import accounts
+from bot.coordination.local import LocalOrder
 from bot.db import conversations as queries
 from bot.db.orm import Agent, Conversation, Handoff
 from bot.messages import Outbound
@@ -165,7 +168,7 @@ async def test_a_long_wait_is_acknowledged_once(demo_sessions: sessionmaker[Sess
         sent.extend((sender, r.text or "") for r in replies)
         return ["1"] * len(replies)
 
-    outbox = Outbox(demo_sessions, rasa=None)  # type: ignore[arg-type]
+    outbox = Outbox(demo_sessions, rasa=None, order=LocalOrder())  # type: ignore[arg-type]
     outbox.register("telegram", telegram)
     replies = DomainResponses.from_domain(PROJECT / "domain")
     reminder = WaitingReminder(
@@ -176,3 +179,38 @@ async def test_a_long_wait_is_acknowledged_once(demo_sessions: sessionmaker[Sess
     assert sent == [("telegram:1", replies.text("utter_handoff_still_waiting", language="de"))]
     with demo_sessions() as session:
         assert session.get_one(Handoff, item.id).reminded_at is not None
+
+
+class _RecordingRasa:
+    """Answers the welcome back and notes when it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def send(
+        self, *, sender_id: str, text: str, input_channel: str, metadata: dict[str, Any]
+    ) -> list[Outbound]:
+        self.asked.append(text)
+        return [Outbound(sender_id, text="Da bin ich wieder!")]
+
+
+async def test_the_welcome_back_waits_for_the_message_being_answered(
+    demo_sessions: sessionmaker[Session],
+) -> None:
+    with demo_sessions.begin() as session:
+        _conversation(session)
+    order, rasa = LocalOrder(), _RecordingRasa()
+    outbox = Outbox(demo_sessions, rasa=rasa, order=order)  # type: ignore[arg-type]
+    sent: list[str] = []
+
+    async def telegram(sender: str, replies: list[Outbound], language: str) -> list[str | None]:
+        sent.extend(r.text or "" for r in replies)
+        return ["1"] * len(replies)
+
+    outbox.register("telegram", telegram)
+    async with order.exclusive("telegram:1"):
+        resuming = asyncio.create_task(outbox.resume_assistant("telegram:1"))
+        await asyncio.sleep(0.1)
+        assert rasa.asked == [] and not resuming.done()
+    await resuming
+    assert len(rasa.asked) == 1 and sent == ["Da bin ich wieder!"]
