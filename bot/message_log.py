@@ -131,7 +131,7 @@ class MessageLog:
         """
         with self._sessions.begin() as session:
             for index, reply in enumerate(
-                queries.pending_replies_to(session, message_id=message_id)
+                queries.replies_to(session, message_id=message_id, status="sending")
             ):
                 reply.status = "sent"
                 if index < len(provider_ids):
@@ -140,7 +140,7 @@ class MessageLog:
     def mark_replies_failed(self, message_id: int, reason: str) -> None:
         """The provider refused the replies; the reason stays for the console."""
         with self._sessions.begin() as session:
-            for reply in queries.pending_replies_to(session, message_id=message_id):
+            for reply in queries.replies_to(session, message_id=message_id, status="sending"):
                 reply.status, reply.failure_reason = "failed", reason
 
     def store_answer(self, message_id: int, answer: Answer, reply_status: str) -> bool:

@@ -112,24 +112,12 @@ def stored_payload(reply: Outbound) -> dict[str, Any]:
     return {k: v for k, v in reply.to_rasa().items() if k not in ("text", "recipient_id")}
 
 
-def replies_to(session: Session, *, message_id: int) -> list[Message]:
-    """The replies stored for one customer message, in order."""
-    return list(
-        session.scalars(
-            select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
-        )
-    )
-
-
-def pending_replies_to(session: Session, *, message_id: int) -> list[Message]:
-    """The replies to one customer message that a channel has yet to hand to its provider."""
-    return list(
-        session.scalars(
-            select(Message)
-            .where(Message.reply_to_id == message_id, Message.status == "sending")
-            .order_by(Message.id)
-        )
-    )
+def replies_to(session: Session, *, message_id: int, status: str | None = None) -> list[Message]:
+    """The replies stored for one customer message, in order (only those in `status`)."""
+    query = select(Message).where(Message.reply_to_id == message_id)
+    if status is not None:
+        query = query.where(Message.status == status)
+    return list(session.scalars(query.order_by(Message.id)))
 
 
 def find_outbound(session: Session, *, provider_message_id: str) -> Message | None:
