@@ -64,42 +64,46 @@ class MessageLog:
                     inbound.language_hint or (customer.language if customer else None)
                 ),
             )
-            message = None
+            found = None
             if inbound.provider_message_id is not None:
-                message = queries.find_inbound(
+                found = queries.find_inbound(
                     session,
                     conversation_id=conversation.id,
                     provider_message_id=inbound.provider_message_id,
                 )
-            if message is not None and message.status != "received":
-                earlier = queries.replies_to(session, message_id=message.id)
+            if found is not None and found.status != "received":
+                earlier = queries.replies_to(session, message_id=found.id)
                 return Stored(
-                    message.id, conversation.language, _outbound(inbound, earlier), is_new=False
+                    found.id, conversation.language, _outbound(inbound, earlier), is_new=False
                 )
             if not inbound.text.startswith("/"):
                 # Button payloads ("/choose_topic{...}") say nothing about the language.
-                conversation.language = self._detector.detect(
-                    inbound.text, current=conversation.language
-                )
-            is_new = message is None
-            if message is None:
-                message = queries.add_inbound(
+                language = self._detector.detect(inbound.text, current=conversation.language)
+                if language != conversation.language:
+                    # Assigned only on a change: the commit's flush skips an untouched object.
+                    conversation.language = language
+            for_agent = conversation.mode != "bot"
+            status = "for_agent" if for_agent else "received"
+            if found is None:
+                message_id = queries.add_inbound(
                     session,
-                    conversation=conversation,
+                    conversation_id=conversation.id,
                     text=inbound.text,
                     provider_message_id=inbound.provider_message_id,
                     display_text=inbound.display_text,
+                    status=status,
                 )
-            for_agent = conversation.mode != "bot"
-            if for_agent:
-                message.status = "for_agent"
+            else:
+                message_id = found.id
+                if for_agent:
+                    queries.set_status(session, message_id=message_id, status=status)
             return Stored(
-                message.id,
+                message_id,
                 conversation.language,
                 None,
                 identity.rasa_metadata(customer),
-                is_new,
-                for_agent,
+                is_new=found is None,
+                for_agent=for_agent,
             )
 
     def _initial_language(self, hint: str | None) -> str:
@@ -130,18 +134,15 @@ class MessageLog:
         for the same message keeps its own status and provider id.
         """
         with self._sessions.begin() as session:
-            for index, reply in enumerate(
-                queries.replies_to(session, message_id=message_id, status="sending")
-            ):
-                reply.status = "sent"
-                if index < len(provider_ids):
-                    reply.provider_message_id = provider_ids[index]
+            ids = queries.finish_sending(session, message_id=message_id, status="sent")
+            queries.set_provider_ids(session, ids=ids, provider_ids=provider_ids)
 
     def mark_replies_failed(self, message_id: int, reason: str) -> None:
         """The provider refused the replies; the reason stays for the console."""
         with self._sessions.begin() as session:
-            for reply in queries.replies_to(session, message_id=message_id, status="sending"):
-                reply.status, reply.failure_reason = "failed", reason
+            queries.finish_sending(
+                session, message_id=message_id, status="failed", failure_reason=reason
+            )
 
     def store_answer(self, message_id: int, answer: Answer, reply_status: str) -> bool:
         """Store the answer; True when the assistant handed the conversation to people."""
@@ -155,7 +156,7 @@ class MessageLog:
                 replies=answer.replies,
                 reply_status=reply_status,
             )
-            return session.get_one(Message, message_id).conversation.mode != "bot"
+            return queries.conversation_mode(session, message_id=message_id) != "bot"
 
 
 def _identify(session: Session, inbound: Inbound) -> Customer | None:

@@ -193,7 +193,7 @@ class Recovery:
                 replies=replies,
                 reply_status="sending",
             )
-            return ids, session.get_one(Message, message_id).conversation.mode != "bot"
+            return ids, queries.conversation_mode(session, message_id=message_id) != "bot"
 
 
 def _quote(text: str) -> str:

@@ -166,10 +166,17 @@ def add_message(
     conversation = queries.get_or_create_conversation(
         session, channel=channel, sender_id=sender, language="de"
     )
-    message = queries.add_inbound(
-        session, conversation=conversation, text="Frage", provider_message_id=None
+    message = session.get_one(
+        Message,
+        queries.add_inbound(
+            session,
+            conversation_id=conversation.id,
+            text="Frage",
+            provider_message_id=None,
+            status=status,
+        ),
     )
-    message.status, message.created_at = status, now() - age
+    message.created_at = now() - age
     session.flush()
     return message
 

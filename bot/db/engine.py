@@ -23,9 +23,12 @@ def make_engine(url: str) -> Engine:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the gateway and the action server read while the other writes.
+    # WAL lets the gateway and the action server read while the other writes. FULL syncs
+    # every commit: a stored message survives a power cut once its webhook is acknowledged
+    # (SQLite builds may default to NORMAL in WAL mode, which can lose the last commits).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
