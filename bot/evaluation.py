@@ -57,7 +57,7 @@ def evaluate(project: Path, *, model: Path, rasa_bin: Path, report_dir: Path) ->
         if folder.is_dir()
     }
     report_dir.mkdir(parents=True, exist_ok=True)
-    with _rasa_server(model.resolve(), rasa_bin, report_dir / "rasa.log") as (url, token):
+    with _rasa_server(project, model.resolve(), rasa_bin, report_dir / "rasa.log") as (url, token):
         predictions = {
             language: asyncio.run(_predict(url, token, examples))
             for language, examples in test_sets.items()
@@ -133,7 +133,9 @@ async def _predict(url: str, token: str, examples: list[Example]) -> list[Predic
 
 
 @contextmanager
-def _rasa_server(model: Path, rasa_bin: Path, log: Path) -> Iterator[tuple[str, str]]:
+def _rasa_server(
+    project: Path, model: Path, rasa_bin: Path, log: Path
+) -> Iterator[tuple[str, str]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -142,6 +144,8 @@ def _rasa_server(model: Path, rasa_bin: Path, log: Path) -> Iterator[tuple[str, 
     # `--auth-token=` keeps a token that starts with "-" from reading as an option.
     command += ["--port", str(port), "--enable-api", f"--auth-token={token}"]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
+    # config.yml names Rasa components of this project (bot/rasa_components.py).
+    env["PYTHONPATH"] = str(project)
     with log.open("wb") as output:
         # Run outside the project so Rasa picks up no endpoints.yml: parsing needs none.
         process = subprocess.Popen(command, cwd=log.parent, env=env, stdout=output, stderr=output)

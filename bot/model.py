@@ -69,6 +69,8 @@ def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
         path.name.removesuffix(".tar.gz"),
     ]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # config.yml names Rasa components of this project (bot/rasa_components.py).
+    env["PYTHONPATH"] = str(project)
     result = subprocess.run(command, cwd=project, env=env, check=False)
     if result.returncode != 0 or not path.exists():
         raise TrainingFailedError(f"rasa train failed with exit code {result.returncode}")

@@ -128,6 +128,8 @@ def rasa_spec(
         {
             **base_environment(settings),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{settings.action_server_port}",
+            # config.yml names Rasa components of this project (bot/rasa_components.py).
+            "PYTHONPATH": str(project),
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             # Rasa 3.6's own dependencies print deprecation warnings at every start.

@@ -40,7 +40,7 @@ RASA_ENDPOINTS = PROJECT / "deploy" / "endpoints.yml"
 
 SUPPORT_SERVICES = frozenset({"postgres", "redis", "migrate"})
 """Services prod-local has outside its process list: the local servers and `db prepare`."""
-MACHINE_LOCAL = frozenset({"HOST", "PORT", "SANIC_HOST", "DATA_DIR"})
+MACHINE_LOCAL = frozenset({"HOST", "PORT", "SANIC_HOST", "DATA_DIR", "PYTHONPATH"})
 """Variables whose value depends on where a process runs (checked on their own, if at all)."""
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|_KEY)$")
 """Names of variables that hold secrets (REDIS_KEY_PREFIX does not)."""
@@ -455,6 +455,10 @@ def test_rasa_servers_mount_the_model_endpoints_and_credentials(
         assert mounted[option(argv, "--endpoints")] == RASA_ENDPOINTS
         credentials = option(prod_local.specs[name].argv, "--credentials")
         assert mounted[option(argv, "--credentials")] == PROJECT / credentials
+        # config.yml names components of bot/: Rasa imports them from its PYTHONPATH.
+        python_path = environment(service)["PYTHONPATH"]
+        assert prod_local.own_env(name)["PYTHONPATH"] == str(PROJECT)
+        assert mounted[f"{python_path}/bot"] == PROJECT / "bot"
 
 
 # --- environment ----------------------------------------------------------------------
@@ -491,7 +495,7 @@ def test_the_action_server_and_rasa_get_what_prod_local_gives_them(
         env = environment(services(compose)[name])
         assert {*own, *lock_store_env} - set(env) == set(), name
         for key, value in own.items():
-            if "://" not in value:
+            if key not in MACHINE_LOCAL and "://" not in value:
                 assert env[key] == value, (name, key)
 
 
