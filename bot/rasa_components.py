@@ -61,15 +61,15 @@ class _BuiltByPrediction:
 
 
 class _DIET(_BuiltByPrediction, DIET):  # type: ignore[misc]
-    pass
+    """Rasa's DIET model, loaded without a training step."""
 
 
 class _DIET2BOW(_BuiltByPrediction, DIET2BOW):  # type: ignore[misc]
-    pass
+    """Rasa's DIET2BOW model, loaded without a training step."""
 
 
 class _DIET2DIET(_BuiltByPrediction, DIET2DIET):  # type: ignore[misc]
-    pass
+    """Rasa's DIET2DIET model, loaded without a training step."""
 
 
 @DefaultV1Recipe.register(
