@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.model import rasa_import_path
 from bot.nlu_data import Example, read_examples
 from bot.nlu_scores import Prediction, Scores, full_intent, score
 
@@ -143,9 +144,12 @@ def _rasa_server(
     command = [str(rasa_bin), "run", "--model", str(model), "--interface", "127.0.0.1"]
     # `--auth-token=` keeps a token that starts with "-" from reading as an option.
     command += ["--port", str(port), "--enable-api", f"--auth-token={token}"]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
-    # config.yml names Rasa components of this project (bot/rasa_components.py).
-    env["PYTHONPATH"] = str(project)
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONWARNINGS": "ignore",
+        **rasa_import_path(project),
+    }
     with log.open("wb") as output:
         # Run outside the project so Rasa picks up no endpoints.yml: parsing needs none.
         process = subprocess.Popen(command, cwd=log.parent, env=env, stdout=output, stderr=output)

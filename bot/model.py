@@ -46,6 +46,12 @@ def model_path(project: Path) -> Path:
     return project / "models" / f"{MODEL_PREFIX}{fingerprint(project)}.tar.gz"
 
 
+def rasa_import_path(project: Path) -> dict[str, str]:
+    """Environment for a Rasa process: config.yml names this project's components
+    (bot/rasa_components.py), so Rasa must import from the project wherever it runs."""
+    return {"PYTHONPATH": str(project)}
+
+
 def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
     """Return the current model, training it first if the data changed since the last one."""
     path = model_path(project)
@@ -68,9 +74,12 @@ def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
         "--fixed-model-name",
         path.name.removesuffix(".tar.gz"),
     ]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    # config.yml names Rasa components of this project (bot/rasa_components.py).
-    env["PYTHONPATH"] = str(project)
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **rasa_import_path(project),
+    }
     result = subprocess.run(command, cwd=project, env=env, check=False)
     if result.returncode != 0 or not path.exists():
         raise TrainingFailedError(f"rasa train failed with exit code {result.returncode}")

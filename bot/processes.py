@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot import rasa_endpoints
+from bot.model import rasa_import_path
 from bot.settings import StackSettings
 
 
@@ -128,8 +129,7 @@ def rasa_spec(
         {
             **base_environment(settings),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{settings.action_server_port}",
-            # config.yml names Rasa components of this project (bot/rasa_components.py).
-            "PYTHONPATH": str(project),
+            **rasa_import_path(project),
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             # Rasa 3.6's own dependencies print deprecation warnings at every start.
