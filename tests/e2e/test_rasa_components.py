@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.model import model_path
+from bot.model import model_path, rasa_import_path
 from tests.e2e.conftest import PROJECT, require_rasa, train_model
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ LEAST_SAVING_MB = 300
 
 def probe(how: str) -> dict[str, Any]:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(PROJECT)}  # fmt: skip
+           "PYTHONWARNINGS": "ignore", **rasa_import_path(PROJECT)}  # fmt: skip
     result = subprocess.run(
         [str(RASA_PYTHON), str(PROBE), str(model_path(PROJECT)), how],
         cwd=PROJECT,
