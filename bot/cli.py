@@ -283,19 +283,34 @@ def _demo_file() -> Path:
 
 
 def _model_train(_: argparse.Namespace) -> int:
-    from bot.model import train_if_changed
+    from bot.model import TrainingFailedError, train_if_changed
 
-    train_if_changed(PROJECT_DIR, rasa_bin=PROJECT_DIR / ".venv-rasa" / "bin" / "rasa")
+    try:
+        train_if_changed(PROJECT_DIR, rasa_bin=PROJECT_DIR / ".venv-rasa" / "bin" / "rasa")
+    except TrainingFailedError as error:
+        logger.error("No model: %s (Rasa's output above says why)", error)
+        return 1
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import evaluate
-    from bot.model import train_if_changed
+    from pydantic import ValidationError
+
+    from bot.evaluation import EvalSettings, evaluate
+    from bot.model import TrainingFailedError
+    from bot.seeded_models import models_for_seeds
 
     rasa_bin = PROJECT_DIR / ".venv-rasa" / "bin" / "rasa"
-    model = train_if_changed(PROJECT_DIR, rasa_bin=rasa_bin)
-    met = evaluate(PROJECT_DIR, model=model, rasa_bin=rasa_bin, report_dir=args.report_dir)
+    try:
+        seeds = EvalSettings().seed_list
+        models = models_for_seeds(PROJECT_DIR, seeds, rasa_bin=rasa_bin)
+    except ValidationError as error:
+        logger.error("No evaluation: %s", error)
+        return 2
+    except TrainingFailedError as error:
+        logger.error("No evaluation: %s (Rasa's output above says why)", error)
+        return 1
+    met = evaluate(PROJECT_DIR, models=models, rasa_bin=rasa_bin, report_dir=args.report_dir)
     logger.info("Report written to %s (report.json, summary.md)", args.report_dir)
     return 0 if met else 1
 

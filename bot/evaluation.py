@@ -21,10 +21,21 @@ from dataclasses import asdict
 from pathlib import Path
 
 import httpx
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.model import rasa_import_path
 from bot.nlu_data import Example, read_examples
-from bot.nlu_scores import Prediction, Scores, full_intent, score
+from bot.nlu_scores import (
+    Prediction,
+    Scores,
+    SeedScores,
+    Spread,
+    full_intent,
+    over_seeds,
+    score,
+)
+from bot.rasa_auth import rasa_auth_arguments, rasa_auth_headers
 
 logger = logging.getLogger(__name__)
 
@@ -34,76 +45,141 @@ TARGET_MIN_INTENT_F1 = 0.85
 PARALLEL_REQUESTS = 4
 
 
-def target_misses(language: str, scores: Scores) -> list[str]:
-    """Each target the language's scores miss, in words."""
+class EvalSettings(BaseSettings):
+    """How many trainings `make eval` scores."""
+
+    model_config = SettingsConfigDict(env_prefix="EVAL_", extra="ignore")
+
+    seeds: str = "42,7,1234"
+    """EVAL_SEEDS: DIET's and the response selectors' random seeds, comma-separated. 42 is
+    config.yml's (the real model); each other seed trains the NLU once more (about as long as
+    the model's training) and is kept in models/eval/ until the data changes."""
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_numbers(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",")]
+        if not all(part.isdigit() for part in parts) or len(set(parts)) != len(parts):
+            raise ValueError(f"EVAL_SEEDS must be distinct whole numbers like 42,7,1234: {value!r}")
+        return ",".join(parts)
+
+    @property
+    def seed_list(self) -> list[int]:
+        return [int(seed) for seed in self.seeds.split(",")]
+
+
+def target_misses(language: str, scores: SeedScores) -> list[str]:
+    """Each target the language's mean scores miss, in words."""
     misses = []
-    if scores.macro_f1 < TARGET_MACRO_F1:
-        misses.append(f"{language}: macro-F1 {scores.macro_f1:.3f} < {TARGET_MACRO_F1}")
+    if scores.macro_f1.mean < TARGET_MACRO_F1:
+        misses.append(f"{language}: macro-F1 {scores.macro_f1.mean:.3f} < {TARGET_MACRO_F1}")
     oos = scores.out_of_scope_recall
-    if oos is not None and oos < TARGET_OUT_OF_SCOPE_RECALL:
-        misses.append(f"{language}: out-of-scope recall {oos:.3f} < {TARGET_OUT_OF_SCOPE_RECALL}")
+    if oos is not None and oos.mean < TARGET_OUT_OF_SCOPE_RECALL:
+        misses.append(
+            f"{language}: out-of-scope recall {oos.mean:.3f} < {TARGET_OUT_OF_SCOPE_RECALL}"
+        )
     misses += [
-        f"{language}: {s.intent} F1 {s.f1:.3f} < {TARGET_MIN_INTENT_F1}"
-        for s in scores.per_intent
-        if s.f1 < TARGET_MIN_INTENT_F1
+        f"{language}: {intent} F1 {f1.mean:.3f} < {TARGET_MIN_INTENT_F1}"
+        for intent, f1 in scores.intent_f1.items()
+        if f1.mean < TARGET_MIN_INTENT_F1
     ]
     return misses
 
 
-def evaluate(project: Path, *, model: Path, rasa_bin: Path, report_dir: Path) -> bool:
-    """Score the model on every language folder of tests/nlu; True when all targets are met."""
+def evaluate(project: Path, *, models: dict[int, Path], rasa_bin: Path, report_dir: Path) -> bool:
+    """Score each seed's model on every language folder of tests/nlu; True when the means
+    over the seeds meet all targets."""
     test_sets = {
         folder.name: read_examples(folder)
         for folder in sorted((project / "tests" / "nlu").iterdir())
         if folder.is_dir()
     }
     report_dir.mkdir(parents=True, exist_ok=True)
-    with _rasa_server(project, model.resolve(), rasa_bin, report_dir / "rasa.log") as (url, token):
-        predictions = {
-            language: asyncio.run(_predict(url, token, examples))
-            for language, examples in test_sets.items()
-        }
-    results = {language: score(found) for language, found in predictions.items()}
+    predictions: dict[int, dict[str, list[Prediction]]] = {}
+    for seed, model in models.items():
+        log = report_dir / f"rasa-seed{seed}.log"
+        with _rasa_server(project, model.resolve(), rasa_bin, log) as (url, token):
+            predictions[seed] = {
+                language: asyncio.run(_predict(url, token, examples))
+                for language, examples in test_sets.items()
+            }
+    runs = {
+        seed: {language: score(found) for language, found in by_language.items()}
+        for seed, by_language in predictions.items()
+    }
+    results = {
+        language: over_seeds([runs[seed][language] for seed in models]) for language in test_sets
+    }
     misses = [m for language, s in results.items() for m in target_misses(language, s)]
     report = {
-        "model": model.name,
+        "models": {seed: model.name for seed, model in models.items()},
         "targets": {
             "macro_f1": TARGET_MACRO_F1,
             "out_of_scope_recall": TARGET_OUT_OF_SCOPE_RECALL,
             "min_intent_f1": TARGET_MIN_INTENT_F1,
         },
         "languages": {language: asdict(s) for language, s in results.items()},
+        "seeds": {
+            seed: {language: asdict(s) for language, s in by_language.items()}
+            for seed, by_language in runs.items()
+        },
         "errors": {
-            language: [asdict(p) for p in found if not p.correct]
-            for language, found in predictions.items()
+            seed: {
+                language: [asdict(p) for p in found if not p.correct]
+                for language, found in by_language.items()
+            }
+            for seed, by_language in predictions.items()
         },
         "targets_missed": misses,
     }
     (report_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    summary = render_summary(model.name, results, misses)
+    summary = render_summary(models, results, runs, misses)
     (report_dir / "summary.md").write_text(summary)
     print(summary)
     return not misses
 
 
-def render_summary(model_name: str, results: dict[str, Scores], misses: list[str]) -> str:
-    """A short Markdown summary: headline figures, weakest intents, topic confusions."""
-    lines = [f"# NLU evaluation on the held-out set ({model_name})", ""]
+def render_summary(
+    models: dict[int, Path],
+    results: dict[str, SeedScores],
+    runs: dict[int, dict[str, Scores]],
+    misses: list[str],
+) -> str:
+    """A short Markdown summary: mean figures with their range over the seeds, each seed's
+    headline figures, the weakest intents and the topic confusions."""
+    seeds = ", ".join(str(seed) for seed in models)
+    lines = [f"# NLU evaluation on the held-out set (seeds {seeds})", ""]
     lines += [
-        "| language | examples | macro-F1 | out-of-scope recall | fallback rate | lowest intent |"
+        "Models: " + ", ".join(f"{seed} → {model.name}" for seed, model in models.items()) + ".",
+        "",
+        f"Each figure is the mean over the {len(models)} trainings (lowest–highest in brackets).",
+        "",
+        "| language | examples | macro-F1 | out-of-scope recall | fallback rate | lowest intent |",
+        "|---|---|---|---|---|---|",
     ]
-    lines += ["|---|---|---|---|---|---|"]
     for language, s in results.items():
-        worst = min(s.per_intent, key=lambda i: i.f1)
-        oos = f"{s.out_of_scope_recall:.3f}" if s.out_of_scope_recall is not None else "–"
+        worst, worst_f1 = min(s.intent_f1.items(), key=lambda item: item[1].mean)
+        oos = _spread(s.out_of_scope_recall) if s.out_of_scope_recall is not None else "–"
         lines.append(
-            f"| {language} | {sum(i.support for i in s.per_intent)} | {s.macro_f1:.3f} | {oos} "
-            f"| {s.fallback_rate:.3f} | {worst.intent} {worst.f1:.3f} |"
+            f"| {language} | {s.examples} | {_spread(s.macro_f1)} | {oos} "
+            f"| {_spread(s.fallback_rate)} | {worst} {_spread(worst_f1)} |"
         )
     lines += [
         "",
-        f"Targets: macro-F1 ≥ {TARGET_MACRO_F1} per language, out-of-scope recall ≥ "
-        f"{TARGET_OUT_OF_SCOPE_RECALL}, every intent F1 ≥ {TARGET_MIN_INTENT_F1}.",
+        "| seed | " + " | ".join(f"{lang} macro-F1 | {lang} OOS" for lang in results) + " |",
+    ]
+    lines += ["|---" * (1 + 2 * len(results)) + "|"]
+    for seed, by_language in runs.items():
+        cells = [
+            f"{s.macro_f1:.3f} | "
+            + (f"{s.out_of_scope_recall:.3f}" if s.out_of_scope_recall is not None else "–")
+            for s in by_language.values()
+        ]
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Targets (on the means): macro-F1 ≥ {TARGET_MACRO_F1} per language, out-of-scope "
+        f"recall ≥ {TARGET_OUT_OF_SCOPE_RECALL}, every intent F1 ≥ {TARGET_MIN_INTENT_F1}.",
         "",
     ]
     lines += (
@@ -111,11 +187,18 @@ def render_summary(model_name: str, results: dict[str, Scores], misses: list[str
     )
     for language, s in results.items():
         topic_confusions = [c for c in s.confusions if "/" in c[0] and "/" in c[1] and c[0] != c[1]]
-        lines += ["", f"## {language}: confusions between FAQ/Club topics"]
+        over = f"summed over {s.seeds} seeds"
+        lines += ["", f"## {language}: confusions between FAQ/Club topics ({over})"]
         lines += [f"- {g} → {p}: {n}" for g, p, n in topic_confusions] or ["- none"]
-        lines += ["", f"## {language}: all confusions (gold → predicted)"]
+        lines += ["", f"## {language}: all confusions, gold → predicted ({over})"]
         lines += [f"- {g} → {p}: {n}" for g, p, n in s.confusions[:15]] or ["- none"]
     return "\n".join(lines) + "\n"
+
+
+def _spread(value: Spread) -> str:
+    if value.low == value.high:
+        return f"{value.mean:.3f}"
+    return f"{value.mean:.3f} ({value.low:.3f}–{value.high:.3f})"
 
 
 async def _predict(url: str, token: str, examples: list[Example]) -> list[Prediction]:
@@ -125,7 +208,9 @@ async def _predict(url: str, token: str, examples: list[Example]) -> list[Predic
         async def one(example: Example) -> Prediction:
             async with limit:
                 response = await http.post(
-                    f"{url}/model/parse", params={"token": token}, json={"text": example.text}
+                    f"{url}/model/parse",
+                    headers=rasa_auth_headers(token),
+                    json={"text": example.text},
                 )
                 response.raise_for_status()
             return Prediction(example.intent, full_intent(response.json()), example.text)
@@ -140,10 +225,9 @@ def _rasa_server(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(32)
     command = [str(rasa_bin), "run", "--model", str(model), "--interface", "127.0.0.1"]
-    # `--auth-token=` keeps a token that starts with "-" from reading as an option.
-    command += ["--port", str(port), "--enable-api", f"--auth-token={token}"]
+    command += ["--port", str(port), "--enable-api", *rasa_auth_arguments(token)]
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -169,7 +253,8 @@ def _wait_for_model(url: str, token: str, process: subprocess.Popen[bytes], log:
         if process.poll() is not None:
             raise RuntimeError(f"Rasa exited while loading the model; see {log}")
         try:
-            if httpx.get(f"{url}/status", params={"token": token}).json().get("model_file"):
+            status = httpx.get(f"{url}/status", headers=rasa_auth_headers(token))
+            if status.json().get("model_file"):
                 return
         except (httpx.HTTPError, ValueError):
             pass

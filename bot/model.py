@@ -59,21 +59,18 @@ def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
         logger.info("Model is up to date with data/, domain and config: reusing %s", path.name)
         return path
     logger.info("Training a new model %s (data/, domain or config changed) ...", path.name)
+    arguments = ["train", "--config", "config.yml", "--domain", "domain", "--data", "data"]
+    run_rasa_train(project, rasa_bin=rasa_bin, arguments=arguments, model=path)
+    _prune_old_models(project / "models", keep=path)
+    return path
+
+
+def run_rasa_train(project: Path, *, rasa_bin: Path, arguments: list[str], model: Path) -> None:
+    """Run `rasa <arguments>` writing `model`, so every training gets the same environment
+    (the project's components importable, no telemetry) and the same failure."""
     started = time.monotonic()
-    command = [
-        str(rasa_bin),
-        "train",
-        "--config",
-        "config.yml",
-        "--domain",
-        "domain",
-        "--data",
-        "data",
-        "--out",
-        "models",
-        "--fixed-model-name",
-        path.name.removesuffix(".tar.gz"),
-    ]
+    command = [str(rasa_bin), *arguments, "--out", str(model.parent)]
+    command += ["--fixed-model-name", model.name.removesuffix(".tar.gz")]
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -81,11 +78,9 @@ def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
         **rasa_import_path(project),
     }
     result = subprocess.run(command, cwd=project, env=env, check=False)
-    if result.returncode != 0 or not path.exists():
+    if result.returncode != 0 or not model.exists():
         raise TrainingFailedError(f"rasa train failed with exit code {result.returncode}")
-    logger.info("Trained %s in %.0f s", path.name, time.monotonic() - started)
-    _prune_old_models(project / "models", keep=path)
-    return path
+    logger.info("Trained %s in %.0f s", model.name, time.monotonic() - started)
 
 
 def _prune_old_models(models: Path, *, keep: Path) -> None:

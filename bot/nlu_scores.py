@@ -92,3 +92,51 @@ def score(predictions: Sequence[Prediction]) -> Scores:
         ),
         confusions=tuple((g, p, n) for (g, p), n in confusions.most_common()),
     )
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One figure over several trainings of the same data (different random seeds)."""
+
+    mean: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        return cls(sum(values) / len(values), min(values), max(values))
+
+
+@dataclass(frozen=True)
+class SeedScores:
+    """A language's scores over several seeds: the targets are judged on the means."""
+
+    seeds: int
+    examples: int
+    macro_f1: Spread
+    out_of_scope_recall: Spread | None
+    fallback_rate: Spread
+    intent_f1: dict[str, Spread]
+    confusions: tuple[tuple[str, str, int], ...]
+    """(gold, predicted, count summed over the seeds), most frequent first."""
+
+
+def over_seeds(runs: Sequence[Scores]) -> SeedScores:
+    """Mean, lowest and highest of each figure over the runs of one language's test set."""
+    if not runs:
+        raise ValueError("no runs to summarise")
+    intents = sorted({s.intent for run in runs for s in run.per_intent})
+    f1 = [{s.intent: s.f1 for s in run.per_intent} for run in runs]
+    out_of_scope = [r.out_of_scope_recall for r in runs if r.out_of_scope_recall is not None]
+    confusions: Counter[tuple[str, str]] = Counter()
+    for run in runs:
+        confusions.update({(gold, predicted): n for gold, predicted, n in run.confusions})
+    return SeedScores(
+        seeds=len(runs),
+        examples=sum(s.support for s in runs[0].per_intent),
+        macro_f1=Spread.of([r.macro_f1 for r in runs]),
+        out_of_scope_recall=Spread.of(out_of_scope) if out_of_scope else None,
+        fallback_rate=Spread.of([r.fallback_rate for r in runs]),
+        intent_f1={i: Spread.of([run.get(i, 0.0) for run in f1]) for i in intents},
+        confusions=tuple((g, p, n) for (g, p), n in confusions.most_common()),
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot import rasa_endpoints
 from bot.model import rasa_import_path
+from bot.rasa_auth import rasa_auth_arguments
 from bot.settings import StackSettings
 
 
@@ -123,8 +124,7 @@ def rasa_spec(
             "--port",
             str(port),
             "--enable-api",
-            # The `=` form keeps a token that starts with "-" from reading as an option.
-            f"--auth-token={token}",
+            *rasa_auth_arguments(token),
         ],
         {
             **base_environment(settings),

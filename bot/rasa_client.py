@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from bot.messages import Outbound
+from bot.rasa_auth import rasa_auth_headers
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ class RasaClient:
         return [Outbound.from_rasa(item) for item in data if isinstance(item, dict)]
 
     async def status(self) -> dict[str, Any]:
-        """Rasa's /status (which model is loaded); needs the API token."""
+        """Rasa's /status (which model is loaded); needs a JWT signed with the API token."""
         response = await self._http.get(
-            f"{self._base_url}/status", params={"token": self._token}, timeout=5.0
+            f"{self._base_url}/status", headers=rasa_auth_headers(self._token), timeout=5.0
         )
         response.raise_for_status()
         data: dict[str, Any] = response.json()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+RasaSecret = Annotated[SecretStr, Field(min_length=32)]
+"""Rasa's API secret signs HS256 tokens (bot/rasa_auth.py), which want a key of 32 bytes."""
 
 
 class DatabaseSettings(BaseSettings):
@@ -52,8 +55,9 @@ class StackSettings(DatabaseSettings, RedisSettings):
     """RASA_PORT: the Rasa server's port (loopback only)."""
     action_server_port: int = 5055
     """ACTION_SERVER_PORT: the action server's port (loopback only)."""
-    rasa_token: SecretStr | None = None
-    """RASA_TOKEN: Rasa API token; a random one is made for each start when unset."""
+    rasa_token: RasaSecret | None = None
+    """RASA_TOKEN: secret of Rasa's HTTP API (32 characters or more); random for each start
+    when unset."""
     rasa_tracker_store_url: str | None = None
     """RASA_TRACKER_STORE_URL: Rasa's tracker store (default: DATABASE_URL's server or SQLite)."""
     restart_delay_seconds: float = 5.0
@@ -108,8 +112,9 @@ class GatewaySettings(DatabaseSettings, TelegramSettings, RedisSettings):
     """PORT: the gateway's port."""
     rasa_url: str = "http://127.0.0.1:5005"
     """RASA_URL: base URL of the Rasa server."""
-    rasa_token: SecretStr
-    """RASA_TOKEN: token of Rasa's HTTP API (the server is started with --auth-token)."""
+    rasa_token: RasaSecret
+    """RASA_TOKEN: secret of Rasa's HTTP API (32 characters or more): Rasa is started with it
+    as its JWT secret, and the gateway signs its calls with it (bot/rasa_auth.py)."""
     rasa_timeout_seconds: float = 30.0
     """RASA_TIMEOUT_SECONDS: how long one message may take before the customer gets an apology."""
     action_server_url: str = "http://127.0.0.1:5055"

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.settings import GatewaySettings
+from tests.fakes.rasa import RASA_TEST_TOKEN
 from tests.fakes.telegram import FakeTelegram
 
 LOOPBACK = ("127.0.0.1", 50000)
@@ -21,7 +22,7 @@ def make_settings(database_url: str, rasa_url: str, **overrides: Any) -> Gateway
     values: dict[str, Any] = {
         "database_url": database_url,
         "rasa_url": rasa_url,
-        "rasa_token": "rasa-test-token",
+        "rasa_token": RASA_TEST_TOKEN,
         "action_server_url": rasa_url,
         "rasa_timeout_seconds": 5,
         # One process coordinating in memory, whatever REDIS_URL the shell has.

@@ -56,8 +56,13 @@ def _secret_names() -> frozenset[str]:
     return frozenset(
         name.upper()
         for name, field in ProdLocalSettings.model_fields.items()
-        if field.annotation is SecretStr or SecretStr in get_args(field.annotation)
+        if _is_secret(field.annotation)
     )
+
+
+def _is_secret(annotation: object) -> bool:
+    """SecretStr, also inside `| None` and Annotated[...] (constrained secrets)."""
+    return annotation is SecretStr or any(_is_secret(arg) for arg in get_args(annotation))
 
 
 REQUIRED_SECRETS = _secret_names() | {"POSTGRES_PASSWORD"}
@@ -436,7 +441,8 @@ def test_rasa_servers_run_like_prod_locals(compose: dict[str, Any], prod_local: 
         argv = [str(arg) for arg in service["command"]]
         assert argv[0] == expected[0] == "run"
         assert option_names(argv) == option_names(expected)
-        assert option(argv, "--auth-token") == OPERATOR_ENV["RASA_TOKEN"]
+        assert option(argv, "--jwt-secret") == OPERATOR_ENV["RASA_TOKEN"]
+        assert option(argv, "--jwt-method") == option(expected, "--jwt-method") == "HS256"
         assert option(argv, "--interface") == "0.0.0.0"
 
 
@@ -576,8 +582,8 @@ def test_no_secret_is_written_into_the_deployment_files(
     for value in strings(raw):
         for found in URL_PASSWORD.finditer(value):
             assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:\?[^}]+\}", found["password"]), value
-        if "--auth-token" in value:
-            assert re.fullmatch(r"--auth-token=\$\{RASA_TOKEN:\?[^}]+\}", value), value
+        if "--jwt-secret" in value:
+            assert re.fullmatch(r"--jwt-secret=\$\{RASA_TOKEN:\?[^}]+\}", value), value
     for key in [*dockerfile.env, *dockerfile.args]:
         assert not SECRET_NAME.search(key), key
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from bot.evaluation import render_summary, target_misses
-from bot.nlu_scores import Prediction, full_intent, score
+import pytest
+from pydantic import ValidationError
+
+from bot.evaluation import EvalSettings, render_summary, target_misses
+from bot.nlu_scores import Prediction, Spread, full_intent, over_seeds, score
 
 
 def p(gold: str, predicted: str) -> Prediction:
@@ -69,7 +72,43 @@ def test_full_intent(parse: dict[str, object], expected: str) -> None:
 
 def test_targets_and_summary_name_what_was_missed() -> None:
     scores = score([p("greet", "greet")] * 9 + [p("greet", "goodbye"), p("goodbye", "goodbye")])
-    misses = target_misses("de", scores)
+    results = {"de": over_seeds([scores])}
+    misses = target_misses("de", results["de"])
     assert misses == [f"de: macro-F1 {scores.macro_f1:.3f} < 0.95", "de: goodbye F1 0.667 < 0.85"]
-    summary = render_summary("m.tar.gz", {"de": scores}, misses)
+    summary = render_summary({42: Path("m.tar.gz")}, results, {42: {"de": scores}}, misses)
     assert "**Missed:**" in summary and "- greet → goodbye: 1" in summary
+
+
+def test_over_seeds_gives_mean_and_range_and_sums_confusions() -> None:
+    good = score([p("out_of_scope", "out_of_scope"), p("greet", "greet")])
+    bad = score([p("out_of_scope", "faq/hours"), p("greet", "greet")])
+    both = over_seeds([good, bad])
+    assert both.seeds == 2 and both.examples == 2
+    assert both.out_of_scope_recall == Spread(0.5, 0.0, 1.0)
+    assert both.intent_f1["out_of_scope"] == Spread(0.5, 0.0, 1.0)
+    assert both.intent_f1["greet"].mean == 1.0
+    assert both.confusions == (("out_of_scope", "faq/hours", 1),)
+
+
+def test_targets_are_judged_on_the_mean_over_seeds() -> None:
+    perfect = score([p("out_of_scope", "out_of_scope")] * 10)
+    one_miss = score([p("out_of_scope", "out_of_scope")] * 9 + [p("out_of_scope", "greet")])
+    two_misses = score([p("out_of_scope", "out_of_scope")] * 8 + [p("out_of_scope", "greet")] * 2)
+    assert target_misses("en", over_seeds([perfect, one_miss])) == []
+    assert any("out-of-scope recall 0.850" in m for m in target_misses(
+        "en", over_seeds([one_miss, two_misses])
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["42,x", "42,42", "", "-1"])
+def test_eval_seeds_must_be_distinct_numbers(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVAL_SEEDS", value)
+    with pytest.raises(ValidationError, match="EVAL_SEEDS must be"):
+        EvalSettings()
+
+
+def test_eval_seeds_default_to_the_real_model_and_two_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVAL_SEEDS", raising=False)
+    assert EvalSettings().seed_list == [42, 7, 1234]
+    monkeypatch.setenv("EVAL_SEEDS", " 42, 7 ")
+    assert EvalSettings().seed_list == [42, 7]

@@ -36,7 +36,10 @@ def test_rasa_and_actions_listen_on_loopback_and_rasa_api_needs_the_token() -> N
     }
     rasa = specs["rasa"].argv
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
-    assert "--auth-token=-tok" in rasa
+    assert rasa[rasa.index("--jwt-secret=-tok") + 1 : rasa.index("--jwt-secret=-tok") + 3] == [
+        "--jwt-method",
+        "HS256",
+    ]
     assert "--enable-api" in rasa
     assert specs["actions"].env["SANIC_HOST"] == "127.0.0.1"
     assert specs["gateway"].env["RASA_TOKEN"] == "-tok"

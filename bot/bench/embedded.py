@@ -25,7 +25,7 @@ from bot.model import model_path
 
 logger = logging.getLogger(__name__)
 
-RASA_TOKEN = "nordlicht-bench-token"
+RASA_TOKEN = "nordlicht-bench-rasa-secret-of-32-characters"
 """Fixed: Rasa listens on loopback only, and a known token keeps runs comparable."""
 
 

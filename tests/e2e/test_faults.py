@@ -36,6 +36,7 @@ from twilio.request_validator import RequestValidator
 from bot.bench import channels
 from bot.bench.channels import FakeProviders, fake_providers
 from bot.launcher import Launched, free_port, launched
+from bot.rasa_auth import rasa_auth_headers
 from bot.responses import DomainResponses
 from tests.conftest import postgres_schema
 from tests.e2e.conftest import PROJECT, query, require_rasa, train_model
@@ -45,7 +46,7 @@ from tests.own_redis import OwnRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
-RASA_TOKEN = "fault-test-rasa-token"
+RASA_TOKEN = "fault-test-rasa-token-long-enough-for-hs256"
 RESTART_DELAY_SECONDS = 3
 RASA_TIMEOUT_SECONDS = 10
 """Also sets how long a message a stopped gateway left behind waits: 2 × (10 + 15) s."""
@@ -90,7 +91,8 @@ class Topology:
                 if url == self.base_url:
                     ok = httpx.get(f"{url}/health", timeout=5).status_code == 200
                 else:
-                    status = httpx.get(f"{url}/status", params={"token": RASA_TOKEN}, timeout=5)
+                    auth = rasa_auth_headers(RASA_TOKEN)
+                    status = httpx.get(f"{url}/status", headers=auth, timeout=5)
                     ok = status.status_code == 200 and bool(status.json().get("model_file"))
             except httpx.HTTPError:
                 ok = False

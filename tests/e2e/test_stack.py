@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 
+from bot.rasa_auth import rasa_auth_headers
 from tests.e2e.conftest import REPLIES, RESTART_DELAY_SECONDS, RunningStack
 
 pytestmark = pytest.mark.e2e
@@ -206,9 +207,12 @@ def test_rasa_keeps_its_trackers_in_the_configured_store(stack: RunningStack) ->
     assert events > 0
 
 
-def test_rasa_api_requires_the_token(stack: RunningStack) -> None:
+def test_rasa_api_requires_a_token_signed_with_the_stack_secret(stack: RunningStack) -> None:
+    """The gateway's own signed calls work: the stack only became healthy through them."""
     assert httpx.get(f"{stack.rasa_url}/status").status_code == 401
     assert httpx.get(f"{stack.rasa_url}/status", params={"token": "guess"}).status_code == 401
+    forged = rasa_auth_headers("a-guessed-secret-that-is-long-enough-for-hs256")
+    assert httpx.get(f"{stack.rasa_url}/status", headers=forged).status_code == 401
 
 
 def test_killed_action_server_gives_an_apology_then_recovers(stack: RunningStack) -> None:

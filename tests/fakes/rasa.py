@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,12 +20,14 @@ from starlette.routing import Route
 
 Handler = Callable[[dict[str, Any]], Awaitable[Response]]
 
+RASA_TEST_TOKEN = "rasa-test-token-long-enough-for-hs256"
+
 
 @dataclass
 class FakeRasa:
     """Records every REST request; `handler` decides the answer (default: echo)."""
 
-    token: str = "rasa-test-token"
+    token: str = RASA_TEST_TOKEN
     requests: list[dict[str, Any]] = field(default_factory=list)
     handler: Handler | None = None
     model_loaded: bool = True
@@ -49,8 +52,15 @@ class FakeRasa:
             self.in_flight[sender] -= 1
 
     async def status(self, request: Request) -> Response:
-        if request.query_params.get("token") != self.token:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        try:
+            claims = jwt.decode(
+                token, self.token, algorithms=["HS256"], options={"require": ["exp"]}
+            )
+        except jwt.InvalidTokenError:
             return JSONResponse({"message": "unauthorised"}, status_code=401)
+        if scheme != "Bearer" or claims["user"]["role"] != "admin":
+            return JSONResponse({"message": "insufficient permissions"}, status_code=403)
         model = "models/fake.tar.gz" if self.model_loaded else None
         return JSONResponse(
             {"model_file": model, "model_id": "fake", "num_active_training_jobs": 0}
