@@ -72,6 +72,9 @@ class Upstreams:
     gateways: list[str]
     rasa_listen: str
     rasa_servers: list[str]
+    resolver: str | None = None
+    """A DNS server that nginx asks again for the servers' addresses (Docker's 127.0.0.11:
+    a recreated container gets a new address); None for fixed addresses."""
 
 
 def nginx_config(upstreams: Upstreams, *, run_dir: Path | None = None) -> str:
@@ -86,14 +89,23 @@ def nginx_config(upstreams: Upstreams, *, run_dir: Path | None = None) -> str:
         "worker_processes 1;" if local else "worker_processes auto;",
         "error_log stderr warn;",
     ]
-    temp: list[str] = []
+    http_head: list[str] = []
     if run_dir is not None:
         head += ["daemon off;", f"pid {run_dir / 'nginx' / 'nginx.pid'};"]
-        temp = [f"  {kind}_temp_path {run_dir / 'nginx' / kind};" for kind in NGINX_TEMP_DIRS]
+        http_head = [f"  {kind}_temp_path {run_dir / 'nginx' / kind};" for kind in NGINX_TEMP_DIRS]
+
+    resolve = ""
+    if upstreams.resolver is not None:
+        # `resolve` (nginx 1.27.3 and newer) needs the upstream's state in shared memory.
+        resolve = " resolve"
+        http_head.append(f"  resolver {upstreams.resolver} valid=10s ipv6=off;")
 
     def upstream(name: str, servers: list[str]) -> list[str]:
         lines = [f"  upstream {name} {{"]
-        lines += [f"    server {server} max_fails=1 fail_timeout=5s;" for server in servers]
+        lines += [f"    zone {name} 64k;"] if resolve else []
+        lines += [
+            f"    server {server}{resolve} max_fails=1 fail_timeout=5s;" for server in servers
+        ]
         return [*lines, "    keepalive 32;", "  }"]
 
     return "\n".join(
@@ -103,7 +115,7 @@ def nginx_config(upstreams: Upstreams, *, run_dir: Path | None = None) -> str:
             "events { worker_connections 1024; }",
             "http {",
             "  access_log off;",
-            *temp,
+            *http_head,
             "  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }",
             *upstream("gateways", upstreams.gateways),
             *upstream("rasa", upstreams.rasa_servers),

@@ -36,6 +36,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = PROJECT / "docker-compose.yml"
 DOCKERFILE = PROJECT / "Dockerfile"
 NGINX_CONF = PROJECT / "deploy" / "nginx.conf"
+DOCKER_DNS = "127.0.0.11"
+"""Docker's DNS inside a compose network: nginx asks it again for recreated containers."""
 RASA_ENDPOINTS = PROJECT / "deploy" / "endpoints.yml"
 
 SUPPORT_SERVICES = frozenset({"postgres", "redis", "migrate"})
@@ -612,11 +614,14 @@ def test_nginx_conf_is_prod_locals_rendering_for_the_compose_services(
                 f"{n}:{option([str(a) for a in services(compose)[n]['command']], '--port')}"
                 for n in rasa_servers
             ],
+            resolver=DOCKER_DNS,
         )
     )
     assert NGINX_CONF.read_text(encoding="utf-8") == expected
     assert mounts(nginx)["/etc/nginx/nginx.conf"] == NGINX_CONF
-    # nginx resolves its upstreams at start: each must exist by then.
+    # `resolve` in an upstream needs nginx 1.27.3 or newer.
+    image, _, tag = str(nginx["image"]).partition(":")
+    assert image == "nginx" and tuple(int(n) for n in tag.split(".")) >= (1, 28)
     assert set(depends_on(nginx)) == {*gateways, *rasa_servers}
 
 

@@ -119,3 +119,15 @@ def test_nginx_accepts_the_generated_configuration(tmp_path: Path) -> None:
         text=True,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_only_a_resolver_makes_nginx_look_the_servers_up_again() -> None:
+    """Debian's nginx (prod-local) has no `resolve`; compose's nginx asks Docker's DNS."""
+    fixed = Upstreams("8000", ["gateway-1:8000"], "5005", ["rasa-1:5005"])
+    assert " resolve" not in nginx_config(fixed) and "zone" not in nginx_config(fixed)
+    resolving = nginx_config(
+        Upstreams("8000", ["gateway-1:8000"], "5005", ["rasa-1:5005"], resolver="127.0.0.11")
+    )
+    assert "  resolver 127.0.0.11 valid=10s ipv6=off;" in resolving
+    assert "    server gateway-1:8000 resolve max_fails=1 fail_timeout=5s;" in resolving
+    assert resolving.count("zone ") == 2
