@@ -30,6 +30,8 @@ from tests.fakes.telegram import FakeTelegram
 from tests.gateway_client import gateway, make_settings
 from tests.own_redis import OwnRedis
 
+PROJECT = Path(__file__).resolve().parent.parent
+
 DEMO_DAY = dt.date(2026, 11, 23)
 """The reset day for which shared/demo-company.md prints its dates."""
 
@@ -189,3 +191,13 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of what trains a model (config, domain, data) with an empty models folder."""
+    shutil.copy(PROJECT / "config.yml", tmp_path / "config.yml")
+    for folder in ("domain", "data"):
+        shutil.copytree(PROJECT / folder, tmp_path / folder)
+    (tmp_path / "models").mkdir()
+    return tmp_path

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from bot.model import fingerprint, model_path, train_if_changed
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copy(PROJECT / "config.yml", tmp_path / "config.yml")
-    for folder in ("domain", "data"):
-        shutil.copytree(PROJECT / folder, tmp_path / folder)
-    (tmp_path / "models").mkdir()
-    return tmp_path
 
 
 def test_fingerprint_changes_with_data_domain_and_config(project: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,17 +9,7 @@ import yaml
 
 from bot.model import model_path
 from bot.seeded_models import config_seed, models_for_seeds, seeded_model_path, with_seed
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copy(PROJECT / "config.yml", tmp_path / "config.yml")
-    for folder in ("domain", "data"):
-        shutil.copytree(PROJECT / folder, tmp_path / folder)
-    (tmp_path / "models").mkdir()
-    return tmp_path
+from tests.conftest import PROJECT
 
 
 def test_with_seed_changes_every_seeded_component_and_nothing_else() -> None:
