@@ -1,8 +1,9 @@
-"""`make eval`: the trained model against the held-out test set in tests/nlu/<language>/.
+"""`make eval`: the trained models against the held-out test set in tests/nlu/<language>/.
 
-Serves the model with Rasa (loopback, random token), parses every held-out
-message through /model/parse, scores full intents per language and writes
-report.json and summary.md to the report folder.
+Serves each seed's model with Rasa (loopback, random secret), parses every
+held-out message through /model/parse, scores full intents per language and
+seed, and writes report.json and summary.md to the report folder with the
+means over the seeds, which the targets are judged on.
 """
 
 from __future__ import annotations
