@@ -11,12 +11,14 @@ import logging
 import os
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 MODEL_PREFIX = "nordlicht-"
 KEEP_MODELS = 3
+TRAINING_CACHE_ENV = "RASA_CACHE_DIRECTORY"
 
 
 class TrainingFailedError(RuntimeError):
@@ -52,6 +54,16 @@ def rasa_import_path(project: Path) -> dict[str, str]:
     return {"PYTHONPATH": str(project)}
 
 
+def training_cache(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where Rasa keeps trained components between trainings: outside the checkout, so a
+    fresh clone or a second checkout of the same data reuses them instead of spending an
+    hour on a 2-core machine. RASA_CACHE_DIRECTORY (Rasa's own variable) overrides it."""
+    if environ.get(TRAINING_CACHE_ENV):
+        return Path(environ[TRAINING_CACHE_ENV])
+    user_cache = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return user_cache / "nordlicht" / "rasa-training"
+
+
 def train_if_changed(project: Path, *, rasa_bin: Path) -> Path:
     """Return the current model, training it first if the data changed since the last one."""
     path = model_path(project)
@@ -75,6 +87,7 @@ def run_rasa_train(project: Path, *, rasa_bin: Path, arguments: list[str], model
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        TRAINING_CACHE_ENV: str(training_cache().absolute()),
         **rasa_import_path(project),
     }
     result = subprocess.run(command, cwd=project, env=env, check=False)
