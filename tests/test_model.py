@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.model import fingerprint, model_path, train_if_changed
+from bot.model import fingerprint, model_path, train_if_changed, training_cache
 
 
 def test_fingerprint_changes_with_data_domain_and_config(project: Path) -> None:
@@ -33,3 +33,11 @@ def test_a_new_domain_file_changes_the_fingerprint(project: Path) -> None:
     before = fingerprint(project)
     (project / "domain" / "extra.yml").write_text("responses: {}\n", encoding="utf-8")
     assert fingerprint(project) != before
+
+
+def test_the_training_cache_is_outside_the_checkout_unless_configured(tmp_path: Path) -> None:
+    assert training_cache({"XDG_CACHE_HOME": str(tmp_path)}) == (
+        tmp_path / "nordlicht" / "rasa-training"
+    )
+    assert training_cache({"RASA_CACHE_DIRECTORY": "/srv/cache"}) == Path("/srv/cache")
+    assert training_cache({}).is_relative_to(Path.home())
