@@ -153,7 +153,12 @@ def render_summary(
     lines += [
         "Models: " + ", ".join(f"{seed} → {model.name}" for seed, model in models.items()) + ".",
         "",
-        f"Each figure is the mean over the {len(models)} trainings (lowest–highest in brackets).",
+        (
+            f"Each figure is the mean over the {len(models)} trainings (lowest–highest in "
+            "brackets)."
+            if len(models) > 1
+            else "One training, so no spread: EVAL_SEEDS with several seeds gives mean and range."
+        ),
         "",
         "| language | examples | macro-F1 | out-of-scope recall | fallback rate | lowest intent |",
         "|---|---|---|---|---|---|",
@@ -188,7 +193,7 @@ def render_summary(
     )
     for language, s in results.items():
         topic_confusions = [c for c in s.confusions if "/" in c[0] and "/" in c[1] and c[0] != c[1]]
-        over = f"summed over {s.seeds} seeds"
+        over = f"summed over {s.seeds} seeds" if s.seeds > 1 else "one training"
         lines += ["", f"## {language}: confusions between FAQ/Club topics ({over})"]
         lines += [f"- {g} → {p}: {n}" for g, p, n in topic_confusions] or ["- none"]
         lines += ["", f"## {language}: all confusions, gold → predicted ({over})"]
