@@ -4,7 +4,7 @@ Rasa 3.6 takes its `--auth-token` only in the query string, and a URL ends up in
 other programs' logs: nginx prints the request line, `?token=…` included, when
 an upstream Rasa refuses a connection. So Rasa is started with RASA_TOKEN as
 its JWT secret instead, and every call signs a token that lives a few minutes
-and travels in the Authorization header, which nobody logs.
+and travels in the Authorization header, which nginx and Rasa do not log.
 """
 
 from __future__ import annotations
