@@ -24,6 +24,7 @@ from actions.redemption import offer_rewards
 from bot import identity
 from bot.birth_dates import parse_birth_date
 from bot.clock import business_today, time_zone
+from bot.member_numbers import normalise_member_number
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class ValidateVerificationForm(FormValidationAction):  # type: ignore[misc]
         if text == CONTACT_SHARED:
             dispatcher.utter_message(response="utter_contact_not_linked")
             return {"member_number": None}
-        member_number = identity.normalise_member_number(text)
+        member_number = normalise_member_number(text)
         if member_number is None:
             dispatcher.utter_message(response="utter_invalid_member_number")
             return {"member_number": None}

@@ -1,8 +1,9 @@
 """Reads a date of birth the way customers type it, in German or English.
 
-Accepted: 12.04.1988, 12.4.88, 12/04/1988, 1988-04-12, "12. April 1988",
-"12 Apr 1988", "April 12, 1988", "April 12th 1988". Numeric dates are read day
-first, as everywhere in the shop's markets. Anything unclear gives None, so the
+Accepted: 12.04.1988, 12.4.88, 12/04/1988, 12-04-1988, 1988-04-12, 1988/04/12,
+"12. April 1988", "12 Apr 1988", "April 12, 1988", "April 12th 1988". Numeric
+dates are read day first (year first when it has four digits), as everywhere in
+the shop's markets. Anything unclear gives None, so the
 bot asks again instead of guessing.
 """
 
@@ -32,8 +33,8 @@ OLDEST_AGE_YEARS = 120
 _MONTH = r"(?P<month_name>[a-zäöü]{3,9})\.?"
 _YEAR = r"(?P<year>\d{4}|\d{2})"
 _PATTERNS = (
-    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
-    re.compile(rf"(?<![\d-])(?P<day>\d{{1,2}})[./](?P<month>\d{{1,2}})[./]{_YEAR}(?!\d)"),
+    re.compile(r"(?<![\d-])(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)"),
+    re.compile(rf"(?<![\d-])(?P<day>\d{{1,2}})[./-](?P<month>\d{{1,2}})[./-]{_YEAR}(?!\d)"),
     re.compile(rf"(?<!\d)(?P<day>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b"),
 )

@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 MAX_FAILED_ATTEMPTS = 3
 LOCK_DURATION = dt.timedelta(minutes=15)
 
-_MEMBER_NUMBER = re.compile(r"(?<![\w-])(?:nl[\s-]*)?(\d{3})[\s-]?(\d{3})(?![\w-])", re.I)
 _PHONE_NOISE = re.compile(r"[\s()./-]")
 _CUSTOMER_BY_SENDER = (
     select(Customer)
@@ -59,12 +58,6 @@ class CheckResult:
     customer: Customer | None = None
     locked_until: dt.datetime | None = None
     attempts_left: int = 0
-
-
-def normalise_member_number(text: str) -> str | None:
-    """The member number in what a customer typed ("nl 100234", "100 234"), as NL-100234."""
-    match = _MEMBER_NUMBER.search(text)
-    return f"NL-{match.group(1)}{match.group(2)}" if match else None
 
 
 def normalise_phone(number: str) -> str | None:

@@ -17,23 +17,6 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("NL-100234", "NL-100234"),
-        ("nl100234", "NL-100234"),
-        ("meine Nummer ist NL 100 234", "NL-100234"),
-        ("NL-100-234", "NL-100234"),
-        ("100234", "NL-100234"),
-        ("1002345", None),
-        ("12.04.1988", None),
-        ("keine Ahnung", None),
-    ],
-)
-def test_member_numbers_are_read_as_typed(text: str, expected: str | None) -> None:
-    assert identity.normalise_member_number(text) == expected
-
-
-@pytest.mark.parametrize(
     ("raw", "expected"),
     [
         ("whatsapp:+4915112345678", "+4915112345678"),
