@@ -20,7 +20,6 @@ from bot import identity
 from bot.clock import as_utc
 from bot.coordination.protocols import ConversationOrder, CoordinationUnavailableError
 from bot.db import conversations as queries
-from bot.db.orm import Message
 from bot.messages import Outbound
 from bot.rasa_client import RasaClient, RasaUnavailableError
 
@@ -81,16 +80,16 @@ class Outbox:
         send = self._senders.get(channel)
         if send is None:
             reason = f"the {channel} channel cannot send messages on its own"
-            await asyncio.to_thread(self._mark, ids, ["undeliverable"] * len(ids), reason)
+            await asyncio.to_thread(self._mark, ids, "undeliverable", reason)
             return Sent(ids, "undeliverable", reason)
         try:
             provider_ids = await send(sender_id, replies, language)
         except Exception as error:  # noqa: BLE001 - any provider failure is recorded
             reason = f"{type(error).__name__}: {error}"[:200]
             logger.error("A message to %s could not be sent (%s)", sender_id, reason)
-            await asyncio.to_thread(self._mark, ids, ["failed"] * len(ids), reason)
+            await asyncio.to_thread(self._mark, ids, "failed", reason)
             return Sent(ids, "failed", reason)
-        await asyncio.to_thread(self._mark, ids, ["sent"] * len(ids), None, provider_ids)
+        await asyncio.to_thread(self._mark, ids, "sent", None, provider_ids)
         return Sent(ids, "sent")
 
     async def resume_assistant(self, sender_id: str) -> Sent | None:
@@ -146,16 +145,17 @@ class Outbox:
     def _mark(
         self,
         ids: list[int],
-        statuses: list[str],
+        status: str,
         reason: str | None,
         provider_ids: list[str | None] | None = None,
     ) -> None:
         with self._sessions.begin() as session:
-            for index, message_id in enumerate(ids):
-                message = session.get_one(Message, message_id)
-                message.status, message.failure_reason = statuses[index], reason
-                if provider_ids is not None and index < len(provider_ids):
-                    message.provider_message_id = provider_ids[index]
+            for message_id in ids:
+                queries.set_status(
+                    session, message_id=message_id, status=status, failure_reason=reason
+                )
+            if provider_ids is not None:
+                queries.set_provider_ids(session, ids=ids, provider_ids=provider_ids)
 
     def _assistant_context(self, sender_id: str) -> tuple[str, dict[str, Any]]:
         with self._sessions() as session:
