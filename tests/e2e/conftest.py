@@ -5,6 +5,7 @@ Trains the model first if data/, domain or config changed (otherwise reuses it).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,11 +19,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.launcher import Launched, LaunchError, free_port, launched
+from bot.model import rasa_import_path
 from bot.responses import DomainResponses
 from tests.conftest import BACKENDS, postgres_schema
 
 PROJECT = Path(__file__).resolve().parents[2]
 RASA_BIN = PROJECT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = PROJECT / ".venv-rasa" / "bin" / "python"
 STARTUP_TIMEOUT_SECONDS = 300
 RESTART_DELAY_SECONDS = 8
 REPLIES = DomainResponses.from_domain(PROJECT / "domain")
@@ -103,6 +106,22 @@ def require_rasa() -> None:
     """Skip, with the reason, where the Rasa environment was never installed."""
     if not RASA_BIN.exists():
         pytest.skip("no Rasa environment (.venv-rasa); `make test` installs it")
+
+
+def run_in_rasa(script: Path, *arguments: str, timeout: float = 600) -> Any:
+    """Run a probe script in the Rasa environment; its last line of output, read as JSON."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONWARNINGS": "ignore", **rasa_import_path(PROJECT)}  # fmt: skip
+    result = subprocess.run(
+        [str(RASA_PYTHON), str(script), *arguments],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def train_model() -> None:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from bot.model import rasa_import_path
-from tests.e2e.conftest import PROJECT, require_rasa
+from tests.e2e.conftest import PROJECT, require_rasa, run_in_rasa
 
 pytestmark = pytest.mark.e2e
 
 PROBE = PROJECT / "tests" / "e2e" / "inform_check_probe.py"
-RASA_PYTHON = PROJECT / ".venv-rasa" / "bin" / "python"
 
 CASES = [
     ("nl 100 234", "inform", "inform"),
@@ -30,18 +26,7 @@ CASES = [
 
 def test_inform_without_details_becomes_the_fallback() -> None:
     require_rasa()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
-           **rasa_import_path(PROJECT)}  # fmt: skip
-    result = subprocess.run(
-        [str(RASA_PYTHON), str(PROBE), json.dumps([[text, given] for text, given, _ in CASES])],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    parses = json.loads(result.stdout.strip().splitlines()[-1])
+    parses = run_in_rasa(PROBE, json.dumps([[text, given] for text, given, _ in CASES]))
 
     assert [parse["intent"]["name"] for parse in parses] == [want for *_, want in CASES]
     for parse, (_, given, want) in zip(parses, CASES, strict=True):
