@@ -1,9 +1,12 @@
-"""Rasa pipeline step: `inform` without a member number or date of birth is not understood.
+"""Rasa pipeline step: `inform` is the message that gives a member number or date of birth.
 
-Runs inside the Rasa server after the FallbackClassifier (config.yml names it). It
-turns such a message into `nlu_fallback`, so the customer gets the clarifying
-question instead of a verification step, and keeps the classifier's ranking below
-it for the clarification's topic buttons.
+Runs inside the Rasa server after the FallbackClassifier (config.yml names it).
+- An `inform` that holds neither becomes `nlu_fallback`: the customer gets the
+  clarifying question instead of a verification step.
+- A `rate` that holds one becomes `inform`: a score is 0 to 10 or a few stars, never
+  a six-digit member number or a date, which bare digits pulled there.
+The classifier's ranking stays below the new intent, for the clarification's
+topic buttons.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.details import gives_details
 
 DETAILS_INTENT = "inform"
+RATING_INTENT = "rate"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class InformNeedsDetails(GraphComponent, IntentClassifier):  # type: ignore[misc]
-    """Takes `inform` back when the message gives no detail to be informed of."""
+    """Files a message under `inform` exactly when it gives the details `inform` stands for."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -52,18 +56,26 @@ class InformNeedsDetails(GraphComponent, IntentClassifier):  # type: ignore[misc
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Replace an empty `inform` with the fallback, as sure as the classifier was."""
+        """Correct `inform` and `rate` by the details, as sure as the classifier was."""
         today = dt.date.today()
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) != DETAILS_INTENT:
+            name = intent.get(INTENT_NAME_KEY)
+            if name not in (DETAILS_INTENT, RATING_INTENT):
                 continue
-            if gives_details(message.get(TEXT) or "", today=today):
-                continue
-            fallback = {
-                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
-                PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
-            }
-            message.set(INTENT, fallback, add_to_output=True)
-            message.data.setdefault(INTENT_RANKING_KEY, []).insert(0, dict(fallback))
+            details = gives_details(message.get(TEXT) or "", today=today)
+            if name == DETAILS_INTENT and not details:
+                _replace(message, intent, DEFAULT_NLU_FALLBACK_INTENT_NAME)
+            elif name == RATING_INTENT and details:
+                _replace(message, intent, DETAILS_INTENT)
         return messages
+
+
+def _replace(message: Message, intent: dict[str, Any], name: str) -> None:
+    corrected = {
+        INTENT_NAME_KEY: name,
+        PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
+    }
+    message.set(INTENT, corrected, add_to_output=True)
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT_RANKING_KEY, [dict(corrected), *ranking], add_to_output=True)
