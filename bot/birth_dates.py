@@ -3,8 +3,8 @@
 Accepted: 12.04.1988, 12.4.88, 12/04/1988, 12-04-1988, 1988-04-12, 1988/04/12,
 "12. April 1988", "12 Apr 1988", "April 12, 1988", "April 12th 1988". Numeric
 dates are read day first (year first when it has four digits), as everywhere in
-the shop's markets. Anything unclear gives None, so the
-bot asks again instead of guessing.
+the shop's markets. Anything unclear gives None, so the bot asks again instead
+of guessing.
 """
 
 from __future__ import annotations

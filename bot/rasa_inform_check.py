@@ -29,7 +29,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.details import gives_details
+from bot.birth_dates import parse_birth_date
+from bot.member_numbers import normalise_member_number
 
 DETAILS_INTENT = "inform"
 RATING_INTENT = "rate"
@@ -63,12 +64,19 @@ class InformNeedsDetails(GraphComponent, IntentClassifier):  # type: ignore[misc
             name = intent.get(INTENT_NAME_KEY)
             if name not in (DETAILS_INTENT, RATING_INTENT):
                 continue
-            details = gives_details(message.get(TEXT) or "", today=today)
+            details = _gives_details(message.get(TEXT) or "", today)
             if name == DETAILS_INTENT and not details:
                 _replace(message, intent, DEFAULT_NLU_FALLBACK_INTENT_NAME)
             elif name == RATING_INTENT and details:
                 _replace(message, intent, DETAILS_INTENT)
         return messages
+
+
+def _gives_details(text: str, today: dt.date) -> bool:
+    """The verification form's own readers: a member number or a plausible date of birth."""
+    return normalise_member_number(text) is not None or (
+        parse_birth_date(text, today=today) is not None
+    )
 
 
 def _replace(message: Message, intent: dict[str, Any], name: str) -> None:
