@@ -266,7 +266,8 @@ def test_a_telegram_customer_reaches_a_person_in_the_console(
     )
     browser.find_element(By.XPATH, "//button[text()='Übernehmen']").click()
     assert "Meine Lieferung ist beschädigt" in browser.page_source
-    browser.find_element(By.ID, "reply").send_keys(
+    # Taking the conversation over reloads the page; the reply box comes with the new one.
+    WebDriverWait(browser, 15).until(ec.presence_of_element_located((By.ID, "reply"))).send_keys(
         "Hallo, hier ist das Service-Team. Das tut mir leid!"
     )
     browser.find_element(By.XPATH, "//button[text()='Senden']").click()
