@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import server_timing
 from bot.coordination.protocols import (
     QUEUE_TOPIC,
     Bus,
@@ -63,8 +64,10 @@ class Router:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one customer message exactly once; a provider retry gets the same replies."""
+        started = time.perf_counter()
         try:
             async with self._order.exclusive(inbound.sender_id):
+                server_timing.record("turn", started)
                 return await self._handle(inbound, unavailable=None)
         except CoordinationUnavailableError as error:
             return await self._handle(inbound, unavailable=error)
@@ -72,7 +75,8 @@ class Router:
     async def _handle(
         self, inbound: Inbound, *, unavailable: CoordinationUnavailableError | None
     ) -> list[Outbound]:
-        stored = await asyncio.to_thread(self._log.store_inbound, inbound)
+        with server_timing.span("store"):
+            stored = await asyncio.to_thread(self._log.store_inbound, inbound)
         if stored.earlier_replies is not None:
             logger.info(
                 "Message %s from %s was already answered (provider retry); sent the same reply",
@@ -163,10 +167,12 @@ class Router:
         self, inbound: Inbound, stored: Stored, *, reply_status: str = "sent"
     ) -> Answer:
         started = time.monotonic()
-        answer = await self._ask_assistant(inbound, stored)
-        handed_over = await asyncio.to_thread(
-            self._log.store_answer, stored.message_id, answer, reply_status
-        )
+        with server_timing.span("assistant"):
+            answer = await self._ask_assistant(inbound, stored)
+        with server_timing.span("save"):
+            handed_over = await asyncio.to_thread(
+                self._log.store_answer, stored.message_id, answer, reply_status
+            )
         if handed_over:
             await self._bus.publish(QUEUE_TOPIC, {"change": "handoff_requested"})
         logger.info(

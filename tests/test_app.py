@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse, Response
 
+from bot import server_timing
 from bot.db.orm import Conversation, Message
 from tests.fakes.rasa import FakeRasa, free_port
 from tests.gateway_client import gateway, make_settings
@@ -37,6 +38,22 @@ async def test_message_is_forwarded_with_channel_and_language(
     assert forwarded["sender"] == "rest:anna"
     assert forwarded["input_channel"] == "rest"
     assert forwarded["metadata"]["language"] == "de"
+
+
+async def test_the_reply_says_where_its_time_went(
+    http: httpx.AsyncClient, fake_rasa: FakeRasa
+) -> None:
+    async def slow(body: dict[str, Any]) -> Response:
+        await asyncio.sleep(0.05)
+        return JSONResponse([{"recipient_id": body["sender"], "text": "Hi!"}])
+
+    fake_rasa.handler = slow
+    response = await http.post("/webhooks/rest/webhook", json={"sender": "ida", "message": "Hi"})
+
+    timing = server_timing.parse(response.headers["server-timing"])
+    assert list(timing) == ["turn", "store", "assistant", "save", "total"]
+    assert timing["assistant"] >= 50.0
+    assert timing["total"] >= sum(timing[part] for part in ("store", "assistant", "save"))
 
 
 async def test_english_message_is_forwarded_as_english(

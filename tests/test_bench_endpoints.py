@@ -70,6 +70,17 @@ def test_only_a_real_reply_is_ok(status: int, body: object, outcome: str) -> Non
     assert rest(True).classify(httpx.Response(status, json=body)) == outcome
 
 
+async def test_the_gateways_server_timing_comes_back_with_the_answer() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        timing = {"Server-Timing": "assistant;dur=61.5, total;dur=70"}
+        return httpx.Response(200, json=[{"text": "Hi"}], headers=timing)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        endpoint = RestEndpoint(http, ["http://gw"], name="gateway", via_gateway=True)
+        answer = await endpoint.send("c1", "Hallo", "de")
+    assert (answer.outcome, answer.timing) == ("ok", {"assistant": 61.5, "total": 70.0})
+
+
 def test_the_gateways_apology_is_read_from_the_domain() -> None:
     texts = apology_texts(PROJECT / "domain")
     assert len(texts) == 2

@@ -24,9 +24,17 @@ async def answer_at_once(body: dict[str, Any]) -> Response:
     return JSONResponse([{"recipient_id": body["sender"], "text": "ok"}])
 
 
+async def answer_with_timing(body: dict[str, Any]) -> Response:
+    """The gateway's REST reply carries its Server-Timing header."""
+    return JSONResponse(
+        [{"recipient_id": body["sender"], "text": "ok"}],
+        headers={"Server-Timing": "store;dur=1.0, assistant;dur=2.0, total;dur=4.0"},
+    )
+
+
 @pytest.fixture
 def fakes() -> Iterator[tuple[FakeRasa, str, FakeRasa, str]]:
-    gateway, rasa = FakeRasa(handler=answer_at_once), FakeRasa(handler=answer_at_once)
+    gateway, rasa = FakeRasa(handler=answer_with_timing), FakeRasa(handler=answer_at_once)
     with serve(gateway.app()) as gateway_url, serve(rasa.app()) as rasa_url:
         yield gateway, gateway_url, rasa, rasa_url
 
@@ -63,6 +71,11 @@ def test_a_short_run_against_fakes_writes_a_complete_report(
         for level in ("1", "3"):
             assert report["saturation"][level][path]["ok"] > 0
     assert report["paced"]["ratios"]["p95"] is not None
+    parts = report["paced"]["gateway"]["parts_ms"]
+    assert (parts["assistant"]["p50"], parts["gateway"]["p50"]) == (2.0, 2.0)
+    assert parts["outside"]["p50"] > 0
+    assert report["paced"]["rasa"]["parts_ms"] is None
+    assert report["paced"]["rasa"]["slowest"][0]["latency_ms"] > 0
     assert report["saturation"]["3"]["ratios"]["throughput"] is not None
     assert report["leak"]["summary"]["ok"] == 20
     assert set(report["leak"]["growth_percent"]) == {"bench"}
@@ -84,6 +97,8 @@ def test_a_short_run_against_fakes_writes_a_complete_report(
     summary = (tmp_path / "bench" / "summary.md").read_text()
     assert summary in capsys.readouterr().out
     assert "| paced | **gateway / Rasa** |" in summary and "saturation 3" in summary
+    assert "| paced | assistant | 2.0 | 2.0 | 2.0 | 2.0 |" in summary
+    assert "| saturation 3 | gateway | 2.0 |" in summary
 
     # The gateway got website messages; Rasa got what the gateway would forward.
     assert not any(r["sender"].startswith("rest:") for r in gateway.requests)

@@ -54,3 +54,36 @@ def test_ratios_are_gateway_over_rasa_and_none_without_data() -> None:
     assert result["p50"] == pytest.approx(1.1)
     assert result["throughput"] == 0.5
     assert ratio(None, 1.0) is None and ratio(1.0, 0.0) is None
+
+
+def test_gateway_latency_is_split_into_assistant_own_and_outside_time() -> None:
+    samples = [
+        Sample(i, 0.1, "ok", f"faq: q{i}", {"assistant": 80.0, "total": 90.0}) for i in range(19)
+    ]
+    samples.append(
+        Sample(19, 0.5, "ok", "balance: NL-100234", {"assistant": 100.0, "total": 480.0})
+    )
+    samples.append(Sample(20, 9.0, "timeout", "faq: lost"))
+    summary = summarise(Phase(samples, elapsed=10.0))
+
+    parts = summary.parts_ms
+    assert parts is not None
+    assert parts["assistant"]["p50"] == pytest.approx(80.0)
+    assert parts["gateway"]["p50"] == pytest.approx(10.0)
+    assert parts["outside"]["p50"] == pytest.approx(10.0)
+    assert parts["gateway"]["tail"] == pytest.approx(380.0)
+    assert parts["assistant"]["tail"] == pytest.approx(100.0)
+    slowest = summary.slowest[0]
+    assert (slowest["message"], slowest["latency_ms"], slowest["at_s"]) == (
+        "balance: NL-100234",
+        500.0,
+        19.0,
+    )
+    assert (slowest["assistant"], slowest["total"]) == (100.0, 480.0)
+    assert len(summary.slowest) == 5
+
+
+def test_a_path_without_server_timing_has_slowest_messages_but_no_parts() -> None:
+    summary = summarise(Phase([Sample(0, 0.2, "ok", "club: tiers")], elapsed=1.0))
+    assert summary.parts_ms is None
+    assert summary.slowest == [{"message": "club: tiers", "latency_ms": 200.0, "at_s": 0.0}]

@@ -9,12 +9,13 @@ only by the gateway.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import httpx
 
+from bot import server_timing
 from bot.responses import DomainResponses
 
 Outcome = Literal["ok", "http_error", "timeout", "transport_error", "empty", "apology"]
@@ -33,6 +34,8 @@ APOLOGY_RESPONSE = "utter_service_unavailable"
 class Answer:
     outcome: Outcome
     status: int | None = None
+    timing: dict[str, float] = field(default_factory=dict)
+    """The gateway's Server-Timing parts in ms (bare Rasa sends none)."""
 
 
 class Endpoint(Protocol):
@@ -103,7 +106,8 @@ class RestEndpoint:
             return Answer("timeout")
         except httpx.HTTPError:
             return Answer("transport_error")
-        return Answer(self.classify(response), response.status_code)
+        timing = server_timing.parse(response.headers.get(server_timing.HEADER, ""))
+        return Answer(self.classify(response), response.status_code, timing)
 
     def classify(self, response: httpx.Response) -> Outcome:
         """ok only for a 200 with at least one reply that is not the gateway's apology."""

@@ -85,7 +85,8 @@ class _Customer:
 async def _timed(endpoint: Endpoint, conversation: Conversation, text: str, clock: Clock) -> Sample:
     started = clock()
     answer = await endpoint.send(conversation.sender, text, conversation.script.language)
-    return Sample(started, clock() - started, answer.outcome)
+    label = f"{conversation.script.name}: {text}"
+    return Sample(started, clock() - started, answer.outcome, label, answer.timing)
 
 
 async def run_paced(

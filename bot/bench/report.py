@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+SLOW_KEYS = ("message", "latency_ms", "at_s")
 STATUS_MARK = {"met": "met ✅", "missed": "MISSED ❌", "not measured": "not measured"}
 
 
@@ -113,8 +114,50 @@ def render(result: dict[str, Any]) -> str:
     late = paced["gateway"]["late"] + paced["rasa"]["late"]
     if late:
         lines += ["", f"{late} paced message(s) went out late because a reply took > the interval."]
-    lines += ["", *_channels(result), "", *_memory(result)]
+    lines += ["", *_parts(result), "", *_channels(result), "", *_memory(result)]
     return "\n".join(lines) + "\n"
+
+
+def _modes(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    pairs = [("paced", result["paced"])]
+    pairs += [(f"saturation {level}", pair) for level, pair in result["saturation"].items()]
+    return pairs
+
+
+def _parts(result: dict[str, Any]) -> list[str]:
+    """Where the gateway's latency went, from its Server-Timing header."""
+    lines = [
+        "## Where the gateway's time went",
+        "",
+        "From the gateway's Server-Timing header: the assistant's (Rasa's) time, the "
+        "gateway's own (conversation turn, storing, saving) and what lies outside its "
+        "handler (HTTP, waiting for its event loop). Percentiles are per part; the last "
+        "column is each part's mean over the slowest 5 % of messages.",
+        "",
+        "| mode | part | p50 ms | p95 ms | p99 ms | slowest 5 % ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, pair in _modes(result):
+        for part, values in (pair["gateway"].get("parts_ms") or {}).items():
+            lines.append(
+                f"| {label} | {part} | {_num(values['p50'], 1)} | {_num(values['p95'], 1)} | "
+                f"{_num(values['p99'], 1)} | {_num(values['tail'], 1)} |"
+            )
+    lines += [
+        "",
+        "Slowest paced messages (seconds after the mode's first message; parts in ms):",
+        "",
+        "| path | message | ms | at s | parts |",
+        "|---|---|---|---|---|",
+    ]
+    for path in ("gateway", "rasa"):
+        for slow in result["paced"][path].get("slowest", []):
+            parts = ", ".join(f"{k} {v:.0f}" for k, v in slow.items() if k not in SLOW_KEYS)
+            lines.append(
+                f"| {path} | {slow['message']} | {slow['latency_ms']:.0f} | {slow['at_s']:.1f} | "
+                f"{parts or '–'} |"
+            )
+    return lines
 
 
 def _channels(result: dict[str, Any]) -> list[str]:

@@ -10,6 +10,8 @@ from typing import Any
 
 from bot.bench.endpoints import ERROR_OUTCOMES, Outcome
 
+SLOWEST = 5
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -18,6 +20,10 @@ class Sample:
     latency: float
     """Seconds until the answer (or the failure) arrived."""
     outcome: Outcome
+    label: str = ""
+    """Which message it was (script and text), to name the slowest ones."""
+    timing: dict[str, float] = field(default_factory=dict)
+    """The gateway's Server-Timing parts in ms, when the path sends them."""
 
 
 @dataclass
@@ -64,6 +70,11 @@ class Summary:
     mean_ms: float | None
     max_ms: float | None
     late: int = 0
+    parts_ms: dict[str, dict[str, float]] | None = None
+    """Gateway only: percentiles of each part of the latency, and the parts' means over the
+    slowest 5 % of messages (`tail`), which say what a slow reply was slow in."""
+    slowest: list[dict[str, Any]] = field(default_factory=list)
+    """The slowest answered messages: which, how slow, when (s after the first), parts."""
 
     @property
     def error_count(self) -> int:
@@ -94,7 +105,55 @@ def summarise(phase: Phase) -> Summary:
         mean_ms=round(sum(latencies) / ok, 2) if ok else None,
         max_ms=round(max(latencies), 2) if ok else None,
         late=phase.late,
+        parts_ms=_parts(phase.samples),
+        slowest=_slowest(phase.samples),
     )
+
+
+def _latency_parts(sample: Sample) -> dict[str, float]:
+    """The assistant's time, the gateway's own (storing, turn, saving) and what is outside
+    the gateway's handler (HTTP, waiting for its event loop); ms."""
+    total = sample.timing["total"]
+    assistant = sample.timing.get("assistant", 0.0)
+    return {
+        "assistant": assistant,
+        "gateway": total - assistant,
+        "outside": sample.latency * 1000 - total,
+    }
+
+
+def _parts(samples: Sequence[Sample]) -> dict[str, dict[str, float]] | None:
+    timed = [s for s in samples if s.outcome == "ok" and "total" in s.timing]
+    if not timed:
+        return None
+    parts = [_latency_parts(s) for s in timed]
+    cutoff = percentile([s.latency for s in timed], 95)
+    tail = [p for s, p in zip(timed, parts, strict=True) if s.latency >= cutoff]
+    return {
+        name: {
+            "p50": round(percentile([p[name] for p in parts], 50), 2),
+            "p95": round(percentile([p[name] for p in parts], 95), 2),
+            "p99": round(percentile([p[name] for p in parts], 99), 2),
+            "tail": round(sum(p[name] for p in tail) / len(tail), 2),
+        }
+        for name in parts[0]
+    }
+
+
+def _slowest(samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    answered = [s for s in samples if s.outcome == "ok"]
+    if not answered:
+        return []
+    first = min(s.sent_at for s in answered)
+    return [
+        {
+            "message": s.label,
+            "latency_ms": round(s.latency * 1000, 1),
+            "at_s": round(s.sent_at - first, 1),
+            **{name: round(ms, 1) for name, ms in s.timing.items()},
+        }
+        for s in sorted(answered, key=lambda s: s.latency, reverse=True)[:SLOWEST]
+    ]
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

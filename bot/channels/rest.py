@@ -15,11 +15,13 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import time
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from bot import server_timing
 from bot.identity import VerifiedVia
 from bot.messages import SHARE_PHONE_PAYLOAD, IdentityProof, Inbound
 from bot.router import Router
@@ -39,24 +41,28 @@ def create_rest_channel(*, api_token: str | None, shop_token_secret: str | None)
     routes = APIRouter()
 
     @routes.post("/webhooks/rest/webhook")
-    async def receive(request: Request) -> list[dict[str, Any]]:
+    async def receive(request: Request, response: Response) -> list[dict[str, Any]]:
+        started = time.perf_counter()
         _authorise(request, api_token)
         message = await _parse(request)
         router: Router = request.app.state.router
         metadata = dict(message.metadata or {})
         proof = _shop_login(metadata.pop("customer_token", None), shop_token_secret)
         provider_id = metadata.get("message_id")
-        replies = await router.handle(
-            Inbound(
-                channel=CHANNEL,
-                sender_id=f"{CHANNEL}:{message.sender}",
-                text=message.message,
-                provider_message_id=str(provider_id) if provider_id is not None else None,
-                metadata=metadata,
-                language_hint=str(metadata.get("language") or "") or None,
-                identity=proof,
+        with server_timing.collect() as spans:
+            replies = await router.handle(
+                Inbound(
+                    channel=CHANNEL,
+                    sender_id=f"{CHANNEL}:{message.sender}",
+                    text=message.message,
+                    provider_message_id=str(provider_id) if provider_id is not None else None,
+                    metadata=metadata,
+                    language_hint=str(metadata.get("language") or "") or None,
+                    identity=proof,
+                )
             )
-        )
+            server_timing.record("total", started)
+        response.headers[server_timing.HEADER] = server_timing.header_value(spans)
         return [
             {**reply.without_buttons(SHARE_PHONE_PAYLOAD).to_rasa(), "recipient_id": message.sender}
             for reply in replies
