@@ -73,7 +73,7 @@ def test_a_short_run_against_fakes_writes_a_complete_report(
     assert report["paced"]["ratios"]["p95"] is not None
     parts = report["paced"]["gateway"]["parts_ms"]
     assert (parts["assistant"]["p50"], parts["gateway"]["p50"]) == (2.0, 2.0)
-    assert parts["outside"]["p50"] > 0
+    assert set(parts) == {"assistant", "gateway", "outside"}
     assert report["paced"]["rasa"]["parts_ms"] is None
     assert report["paced"]["rasa"]["slowest"][0]["latency_ms"] > 0
     assert report["saturation"]["3"]["ratios"]["throughput"] is not None
