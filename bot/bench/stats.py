@@ -129,15 +129,12 @@ def _parts(samples: Sequence[Sample]) -> dict[str, dict[str, float]] | None:
     parts = [_latency_parts(s) for s in timed]
     cutoff = percentile([s.latency for s in timed], 95)
     tail = [p for s, p in zip(timed, parts, strict=True) if s.latency >= cutoff]
-    return {
-        name: {
-            "p50": round(percentile([p[name] for p in parts], 50), 2),
-            "p95": round(percentile([p[name] for p in parts], 95), 2),
-            "p99": round(percentile([p[name] for p in parts], 99), 2),
-            "tail": round(sum(p[name] for p in tail) / len(tail), 2),
-        }
-        for name in parts[0]
-    }
+    result: dict[str, dict[str, float]] = {}
+    for name in parts[0]:
+        values = [p[name] for p in parts]
+        result[name] = {f"p{q}": round(percentile(values, q), 2) for q in (50, 95, 99)}
+        result[name]["tail"] = round(sum(p[name] for p in tail) / len(tail), 2)
+    return result
 
 
 def _slowest(samples: Sequence[Sample]) -> list[dict[str, Any]]:
