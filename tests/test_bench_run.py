@@ -77,6 +77,10 @@ def test_a_short_run_against_fakes_writes_a_complete_report(
     assert report["paced"]["rasa"]["parts_ms"] is None
     assert report["paced"]["rasa"]["slowest"][0]["latency_ms"] > 0
     assert report["saturation"]["3"]["ratios"]["throughput"] is not None
+    cpu = report["saturation"]["3"]["gateway"]["cpu"]
+    assert set(cpu["processes_ms"]) == {"bench", "bench client"}
+    assert 0 <= cpu["machine_busy_percent"] <= 100
+    assert cpu["busy_ms"] >= cpu["other_ms"] >= 0
     assert report["leak"]["summary"]["ok"] == 20
     assert set(report["leak"]["growth_percent"]) == {"bench"}
     assert [s["label"] for s in report["memory"]["snapshots"]] == [
@@ -99,6 +103,8 @@ def test_a_short_run_against_fakes_writes_a_complete_report(
     assert "| paced | **gateway / Rasa** |" in summary and "saturation 3" in summary
     assert "| paced | assistant | 2.0 | 2.0 | 2.0 | 2.0 |" in summary
     assert "| saturation 3 | gateway | 2.0 |" in summary
+    header = "| mode | path | bench | bench client | other | all | machine busy | ceiling msg/s |"
+    assert header in summary
 
     # The gateway got website messages; Rasa got what the gateway would forward.
     assert not any(r["sender"].startswith("rest:") for r in gateway.requests)

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bot.bench import memory
+from bot.bench import cpu, memory
 from bot.bench.channels import (
     PUBLIC_BASE_URL,
     TELEGRAM_SECRET,
@@ -76,19 +76,28 @@ async def _interleaved(
     endpoints: tuple[Endpoint, Endpoint],
     rounds: int,
     run: Callable[[Endpoint, int], Awaitable[Phase]],
+    pids: memory.PidSource | None,
 ) -> dict[str, Summary]:
-    """Each path runs `rounds` times, in ABBA order; rounds are pooled per path."""
+    """Each path runs `rounds` times, in ABBA order; rounds are pooled per path, with the
+    CPU the machine spent during each."""
     phases = {endpoint.name: Phase() for endpoint in endpoints}
     for round_ in range(rounds):
         order = endpoints if round_ % 2 == 0 else endpoints[::-1]
         for endpoint in order:
-            phases[endpoint.name].add(await run(endpoint, round_))
+            before = cpu.read(pids)
+            phase = await run(endpoint, round_)
+            phase.cpu.add(before, cpu.read(pids))
+            phases[endpoint.name].add(phase)
             await asyncio.sleep(SETTLE_SECONDS)
     return {name: summarise(phase) for name, phase in phases.items()}
 
 
 async def paced(
-    settings: BenchSettings, run_id: str, gateway: Endpoint, rasa: Endpoint
+    settings: BenchSettings,
+    run_id: str,
+    gateway: Endpoint,
+    rasa: Endpoint,
+    pids: memory.PidSource | None,
 ) -> dict[str, Summary]:
     schedule = PacedSchedule(
         settings.paced_users,
@@ -110,14 +119,18 @@ async def paced(
         mix = ConversationMix(f"bench-{run_id}-{endpoint.name[0]}-paced{round_}")
         return await run_paced(endpoint, mix, schedule, max_messages=cap)
 
-    result = await _interleaved((gateway, rasa), settings.rounds, run)
+    result = await _interleaved((gateway, rasa), settings.rounds, run, pids)
     for name, summary in result.items():
         logger.info("Paced %s: %s", name, _line(summary))
     return result
 
 
 async def saturation(
-    settings: BenchSettings, run_id: str, gateway: Endpoint, rasa: Endpoint
+    settings: BenchSettings,
+    run_id: str,
+    gateway: Endpoint,
+    rasa: Endpoint,
+    pids: memory.PidSource | None,
 ) -> dict[int, dict[str, Summary]]:
     result: dict[int, dict[str, Summary]] = {}
     for level in settings.levels():
@@ -132,7 +145,7 @@ async def saturation(
             duration = settings.saturation_seconds / settings.rounds
             return await run_saturation(endpoint, mix, concurrency=level, duration=duration)
 
-        result[level] = await _interleaved((gateway, rasa), settings.rounds, run)
+        result[level] = await _interleaved((gateway, rasa), settings.rounds, run, pids)
         for name, summary in result[level].items():
             logger.info("Saturation %d %s: %s", level, name, _line(summary))
     return result

@@ -114,7 +114,7 @@ def render(result: dict[str, Any]) -> str:
     late = paced["gateway"]["late"] + paced["rasa"]["late"]
     if late:
         lines += ["", f"{late} paced message(s) went out late because a reply took > the interval."]
-    lines += ["", *_parts(result), "", *_channels(result), "", *_memory(result)]
+    lines += ["", *_parts(result), "", *_cpu(result), "", *_channels(result), "", *_memory(result)]
     return "\n".join(lines) + "\n"
 
 
@@ -157,6 +157,39 @@ def _parts(result: dict[str, Any]) -> list[str]:
                 f"| {path} | {slow['message']} | {slow['latency_ms']:.0f} | {slow['at_s']:.1f} | "
                 f"{parts or '–'} |"
             )
+    return lines
+
+
+def _cpu(result: dict[str, Any]) -> list[str]:
+    """CPU per answered message by process, and the throughput the machine could reach."""
+    rows = [
+        (label, path, pair[path]["cpu"])
+        for label, pair in _modes(result)
+        for path in ("gateway", "rasa")
+        if pair[path].get("cpu")
+    ]
+    lines = ["## CPU per answered message (ms)", ""]
+    if not rows:
+        return [*lines, "Not measured."]
+    names = list(dict.fromkeys(name for _, _, c in rows for name in c["processes_ms"]))
+    cores = result["machine"].get("cpu_count") or 1
+    lines += [
+        "CPU time each process (with its children) spent during the mode's rounds, divided "
+        "by the messages answered; `other` is the rest of the machine's busy time (PostgreSQL, "
+        "Redis, nginx unless listed, the kernel). The ceiling is what the machine's "
+        f"{cores} cores could answer at that cost per message, if nothing waited.",
+        "",
+        "| mode | path | " + " | ".join(names) + " | other | all | machine busy | ceiling msg/s |",
+        "|---" * (len(names) + 6) + "|",
+    ]
+    for label, path, c in rows:
+        cells = [_num(c["processes_ms"].get(name), 1) for name in names]
+        ceiling = cores * 1000 / c["busy_ms"] if c["busy_ms"] else None
+        lines.append(
+            f"| {label} | {path} | " + " | ".join(cells) + f" | {_num(c['other_ms'], 1)} | "
+            f"{_num(c['busy_ms'], 1)} | {_num(c['machine_busy_percent'], 0, ' %')} | "
+            f"{_num(ceiling, 1)} |"
+        )
     return lines
 
 

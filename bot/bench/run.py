@@ -123,8 +123,8 @@ async def bench(settings: BenchSettings, project: Path, setup: Setup) -> dict[st
         with monitor.running() if monitor else contextlib.nullcontext():
             warmup = await phases.warm_up(settings, run_id, (gateway, rasa))
             take("after_warmup")
-            paced = await phases.paced(settings, run_id, gateway, rasa)
-            saturation = await phases.saturation(settings, run_id, gateway, rasa)
+            paced = await phases.paced(settings, run_id, gateway, rasa, setup.pids)
+            saturation = await phases.saturation(settings, run_id, gateway, rasa, setup.pids)
             channels = await phases.channels(settings, run_id, setup, gateway_http)
             take("before_leak")
             leak = await phases.long_run(settings, run_id, gateway)

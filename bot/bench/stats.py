@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.bench.cpu import Usage
 from bot.bench.endpoints import ERROR_OUTCOMES, Outcome
 
 SLOWEST = 5
@@ -35,12 +36,15 @@ class Phase:
     """Wall time of the rounds: first send to last answer, summed over rounds."""
     late: int = 0
     """Paced messages sent noticeably after their planned time (the previous reply was slow)."""
+    cpu: Usage = field(default_factory=Usage)
+    """CPU the machine and the stack's processes spent during the rounds."""
 
     def add(self, other: Phase) -> None:
         """Fold another round into this one."""
         self.samples.extend(other.samples)
         self.elapsed += other.elapsed
         self.late += other.late
+        self.cpu.fold(other.cpu)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -75,6 +79,8 @@ class Summary:
     slowest 5 % of messages (`tail`), which say what a slow reply was slow in."""
     slowest: list[dict[str, Any]] = field(default_factory=list)
     """The slowest answered messages: which, how slow, when (s after the first), parts."""
+    cpu: dict[str, Any] | None = None
+    """CPU ms per answered message by process, and how busy the machine was (bench/cpu.py)."""
 
     @property
     def error_count(self) -> int:
@@ -107,6 +113,7 @@ def summarise(phase: Phase) -> Summary:
         late=phase.late,
         parts_ms=_parts(phase.samples),
         slowest=_slowest(phase.samples),
+        cpu=phase.cpu.per_message(ok),
     )
 
 
