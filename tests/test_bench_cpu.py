@@ -86,3 +86,16 @@ def test_rounds_fold_and_nothing_answered_gives_no_figures() -> None:
     first.fold(Usage(2.0, 4.0, {"rasa": 1.0, "gateway": 0.25}))
     assert first == Usage(3.0, 8.0, {"rasa": 1.5, "gateway": 0.25})
     assert first.per_message(0) is None
+
+
+def test_the_client_counts_alone_while_its_children_count_under_their_names(
+    proc: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "getpid", lambda: 50)
+    write_process(proc, 50, 1, utime=7, stime=3)
+    write_process(proc, 100, 50, utime=300, stime=100)  # the stack the client started
+
+    reading = read(fixed_pids({"rasa": [100]}), proc)
+
+    assert reading.processes["bench client"][1] == pytest.approx(10 / TICKS)
+    assert reading.processes["rasa"][1] == pytest.approx(500 / TICKS)

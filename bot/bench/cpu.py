@@ -59,15 +59,17 @@ class Reading:
 def read(source: PidSource | None, proc: Path = PROC) -> Reading:
     """The machine's and each named process's CPU seconds now (and the benchmark's own)."""
     busy, total = machine_seconds(proc)
-    named = dict(source()) if source else {}
-    named[CLIENT] = [os.getpid()]
     children = children_map(proc)
     processes: dict[str, tuple[tuple[int, ...], float]] = {}
-    for name, pids in named.items():
+    for name, pids in (source() if source else {}).items():
         family = [pid for top in pids for pid in with_descendants(top, children)]
         known = [s for s in (process_seconds(pid, proc) for pid in family) if s is not None]
         if known:
             processes[name] = (tuple(pids), sum(known))
+    # Alone: the embedded stack it starts is its child and is counted under its own names.
+    client = process_seconds(os.getpid(), proc)
+    if client is not None:
+        processes[CLIENT] = ((os.getpid(),), client)
     return Reading(busy, total, processes)
 
 
