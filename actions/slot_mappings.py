@@ -2,9 +2,7 @@
 
 The gateway detects the language of every message and knows whether the sender is
 a verified customer; it sends both as metadata. Rasa runs this action after every
-user message (custom slot mappings) and records every slot it returns as an event,
-changed or not; returning only what changed keeps a tracker from growing by three
-events a turn, which Rasa would replay on every later prediction and store.
+user message (custom slot mappings).
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
         """Take the gateway's per-message language; keep the slot when none was sent."""
         language = _metadata(tracker).get("language")
         if language in SUPPORTED_LANGUAGES:
-            return _changed(tracker, {"language": language})
+            return {"language": language}
         return {}
 
     async def extract_customer_verified(
@@ -38,9 +36,7 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
             return {}
         customer = metadata["customer"] or {}
         verified = bool(customer.get("verified"))
-        return _changed(
-            tracker, {"customer_verified": verified, "first_name": customer.get("first_name")}
-        )
+        return {"customer_verified": verified, "first_name": customer.get("first_name")}
 
     async def extract_rating_requested(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -60,30 +56,6 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
     ) -> dict[str, Any]:
         """Accept the extracted language (extraction already checked it)."""
         return {"language": value}
-
-    async def validate_customer_verified(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Accept the gateway's word; without a validator rasa-sdk logs a warning per change."""
-        return {"customer_verified": value}
-
-    async def validate_first_name(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Accept the name the gateway sent with a verified customer."""
-        return {"first_name": value}
-
-
-def _changed(tracker: Tracker, values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if tracker.get_slot(name) != value}
 
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:

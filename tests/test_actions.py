@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
@@ -119,7 +118,7 @@ async def test_club_answer_apologises_when_the_database_is_unusable(
     ("metadata", "expected"),
     [
         ({"language": "en"}, [SlotSet("language", "en")]),
-        ({"language": "de"}, []),  # unchanged: no event for Rasa to keep
+        ({"language": "de"}, [SlotSet("language", "de")]),
         ({"language": "fr"}, []),
         ({}, []),
     ],
@@ -131,50 +130,6 @@ async def test_language_slot_follows_the_gateway(
         CollectingDispatcher(), tracker(language="de", metadata=metadata), DOMAIN
     )
     assert events == expected
-
-
-@pytest.mark.parametrize(
-    ("slots", "customer", "expected"),
-    [
-        (
-            {},
-            {"verified": True, "first_name": "Anna"},
-            [("customer_verified", True), ("first_name", "Anna")],
-        ),
-        (
-            {"customer_verified": True, "first_name": "Anna"},
-            {"verified": True, "first_name": "Anna"},
-            [],
-        ),
-        (
-            {"customer_verified": True, "first_name": "Anna"},
-            None,
-            [("customer_verified", False), ("first_name", None)],
-        ),
-        ({"customer_verified": False}, None, []),
-    ],
-)
-async def test_the_customer_slots_change_only_when_the_gateway_says_otherwise(
-    slots: dict[str, Any],
-    customer: dict[str, Any] | None,
-    expected: list[tuple[str, Any]],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    current = tracker(language="de", metadata={"language": "de", "customer": customer})
-    current.slots.update(slots)
-
-    custom = [{"type": "custom"}]
-    domain = {
-        "slots": {
-            "customer_verified": {"type": "bool", "mappings": custom},
-            "first_name": {"type": "text", "mappings": custom},
-        }
-    }
-
-    events = await ValidateSlotMappings().run(CollectingDispatcher(), current, domain)
-
-    assert events == [SlotSet(name, value) for name, value in expected]
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 @pytest.mark.parametrize(
