@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.bench.memory import PROC, PidSource, children_map, with_descendants
+from bot.bench.memory import PROC, PidSource, families
 
 CLIENT = "bench client"
 """The benchmark's own process, which shares the machine with the stack."""
-
-
-def _ticks_per_second() -> int:
-    return os.sysconf("SC_CLK_TCK")
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 def process_seconds(pid: int, proc: Path = PROC) -> float | None:
@@ -33,7 +30,7 @@ def process_seconds(pid: int, proc: Path = PROC) -> float | None:
     # Fields after the command name's ")": state is 3rd in the file, utime 14th, stime 15th.
     fields = stat.rsplit(")", 1)[-1].split()
     try:
-        return (int(fields[11]) + int(fields[12])) / _ticks_per_second()
+        return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
     except (IndexError, ValueError):
         return None
 
@@ -45,7 +42,7 @@ def machine_seconds(proc: Path = PROC) -> tuple[float, float]:
     values = [int(v) for v in first[1:9]]
     idle = values[3] + values[4]
     total = sum(values)
-    return (total - idle) / _ticks_per_second(), total / _ticks_per_second()
+    return (total - idle) / TICKS_PER_SECOND, total / TICKS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -59,10 +56,8 @@ class Reading:
 def read(source: PidSource | None, proc: Path = PROC) -> Reading:
     """The machine's and each named process's CPU seconds now (and the benchmark's own)."""
     busy, total = machine_seconds(proc)
-    children = children_map(proc)
     processes: dict[str, tuple[tuple[int, ...], float]] = {}
-    for name, pids in (source() if source else {}).items():
-        family = [pid for top in pids for pid in with_descendants(top, children)]
+    for name, (pids, family) in (families(source, proc) if source else {}).items():
         known = [s for s in (process_seconds(pid, proc) for pid in family) if s is not None]
         if known:
             processes[name] = (tuple(pids), sum(known))
@@ -84,14 +79,17 @@ class Usage:
     def add(self, before: Reading, after: Reading) -> None:
         """Count what was spent between two readings; a process restarted in between (new
         pid, its CPU counted from zero) is left out of that run rather than counted wrong."""
-        self.busy += after.busy - before.busy
-        self.total += after.total - before.total
-        for name, (pids, seconds) in after.processes.items():
-            earlier = before.processes.get(name)
-            if earlier is not None and earlier[0] == pids and seconds >= earlier[1]:
-                self.processes[name] = self.processes.get(name, 0.0) + seconds - earlier[1]
+        spent = {
+            name: seconds - earlier[1]
+            for name, (pids, seconds) in after.processes.items()
+            if (earlier := before.processes.get(name))
+            and earlier[0] == pids
+            and seconds >= earlier[1]
+        }
+        self.fold(Usage(after.busy - before.busy, after.total - before.total, spent))
 
     def fold(self, other: Usage) -> None:
+        """Add another run's usage to this one."""
         self.busy += other.busy
         self.total += other.total
         for name, seconds in other.processes.items():

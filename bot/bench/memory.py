@@ -112,12 +112,20 @@ class Snapshot:
         }
 
 
+def families(source: PidSource, proc: Path = PROC) -> dict[str, tuple[list[int], list[int]]]:
+    """Name -> (the named pids, them and everything they started), as running now."""
+    children = children_map(proc)
+    return {
+        name: (list(pids), [pid for top in pids for pid in with_descendants(top, children)])
+        for name, pids in source().items()
+    }
+
+
 def snapshot(label: str, source: PidSource, proc: Path = PROC) -> Snapshot:
     """RSS of every named process (with descendants) right now."""
-    children = children_map(proc)
     processes: dict[str, ProcessMemory] = {}
-    for name, pids in source().items():
-        readings = [rss_bytes(pid, proc) for top in pids for pid in with_descendants(top, children)]
+    for name, (pids, family) in families(source, proc).items():
+        readings = [rss_bytes(pid, proc) for pid in family]
         known = [value for value in readings if value is not None]
         processes[name] = ProcessMemory(list(pids), sum(known) if known else None, len(known))
     return Snapshot(
