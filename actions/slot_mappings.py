@@ -57,6 +57,26 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
         """Accept the extracted language (extraction already checked it)."""
         return {"language": value}
 
+    async def validate_customer_verified(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Accept the gateway's word: without a validator rasa-sdk logs a warning per message."""
+        return {"customer_verified": value}
+
+    async def validate_first_name(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Accept the name the gateway sent with the customer, for the same reason."""
+        return {"first_name": value}
+
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:
     return tracker.latest_message.get("metadata") or {}

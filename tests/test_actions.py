@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -130,6 +131,24 @@ async def test_language_slot_follows_the_gateway(
         CollectingDispatcher(), tracker(language="de", metadata=metadata), DOMAIN
     )
     assert events == expected
+
+
+async def test_customer_slots_follow_the_gateway_without_warnings(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    domain = {
+        "slots": {
+            name: {"type": "any", "mappings": [{"type": "custom"}]}
+            for name in ("language", "customer_verified", "first_name")
+        }
+    }
+    customer = {"verified": True, "first_name": "Anna"}
+    with caplog.at_level(logging.WARNING):
+        events = await ValidateSlotMappings().run(
+            CollectingDispatcher(), tracker(metadata={"customer": customer}), domain
+        )
+    assert events == [SlotSet("customer_verified", True), SlotSet("first_name", "Anna")]
+    assert caplog.records == []
 
 
 @pytest.mark.parametrize(
