@@ -7,6 +7,7 @@ user message (custom slot mappings).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,6 +16,26 @@ from rasa_sdk.forms import ValidationAction
 
 SUPPORTED_LANGUAGES = ("de", "en")
 RATING_ANSWERS = {"rate", "inform", "deny", "nlu_fallback"}
+
+
+Validator = Callable[
+    [Any, Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[dict[str, Any]]
+]
+
+
+def _accepted(slot: str) -> Validator:
+    """A `validate_<slot>` method that keeps the extracted value as it is."""
+
+    async def validate(
+        action: Any,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        return {slot: value}
+
+    return validate
 
 
 class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
@@ -47,35 +68,11 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
             return {"rating_requested": False}
         return {}
 
-    async def validate_language(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Accept the extracted language (extraction already checked it)."""
-        return {"language": value}
-
-    async def validate_customer_verified(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Accept the gateway's word: without a validator rasa-sdk logs a warning per message."""
-        return {"customer_verified": value}
-
-    async def validate_first_name(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Accept the name the gateway sent with the customer, for the same reason."""
-        return {"first_name": value}
+    # The extractors above already checked these values; rasa-sdk logs a warning per
+    # message for every extracted slot that has no validator.
+    validate_language = _accepted("language")
+    validate_customer_verified = _accepted("customer_verified")
+    validate_first_name = _accepted("first_name")
 
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:
