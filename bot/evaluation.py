@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.model import rasa_import_path
 from bot.nlu_data import Example, read_examples
+from bot.nlu_overlap import NEAR_COPY_OVERLAP, OverlapScores, near_copies, score_by_overlap
 from bot.nlu_scores import (
     Prediction,
     Scores,
@@ -111,6 +112,17 @@ def evaluate(project: Path, *, models: dict[int, Path], rasa_bin: Path, report_d
     results = {
         language: over_seeds([runs[seed][language] for seed in models]) for language in test_sets
     }
+    near = {
+        language: near_copies(examples, read_examples(project / "data" / "nlu" / language))
+        for language, examples in test_sets.items()
+    }
+    by_overlap = {
+        seed: {
+            language: score_by_overlap(found, near[language])
+            for language, found in by_language.items()
+        }
+        for seed, by_language in predictions.items()
+    }
     misses = [m for language, s in results.items() for m in target_misses(language, s)]
     report = {
         "models": {seed: model.name for seed, model in models.items()},
@@ -131,10 +143,14 @@ def evaluate(project: Path, *, models: dict[int, Path], rasa_bin: Path, report_d
             }
             for seed, by_language in predictions.items()
         },
+        "near_copies": {
+            seed: {language: asdict(s) for language, s in by_language.items()}
+            for seed, by_language in by_overlap.items()
+        },
         "targets_missed": misses,
     }
     (report_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    summary = render_summary(models, results, runs, misses)
+    summary = render_summary(models, results, runs, misses) + render_overlap(by_overlap)
     (report_dir / "summary.md").write_text(summary)
     print(summary)
     return not misses
@@ -199,6 +215,39 @@ def render_summary(
         lines += ["", f"## {language}: all confusions, gold → predicted ({over})"]
         lines += [f"- {g} → {p}: {n}" for g, p, n in s.confusions[:15]] or ["- none"]
     return "\n".join(lines) + "\n"
+
+
+def render_overlap(by_overlap: dict[int, dict[str, OverlapScores]]) -> str:
+    """How the model does on held-out messages that nearly copy a training example against
+    the rest, as means over the seeds."""
+    over = "means over the seeds" if len(by_overlap) > 1 else "one training"
+    lines = [
+        "",
+        f"## Near-copies of training examples ({over})",
+        "",
+        f"A held-out message that shares {NEAR_COPY_OVERLAP:.0%} or more of its words with a "
+        "training example tests memory more than understanding; the other messages show how "
+        "new wordings fare.",
+        "",
+        "| language | near-copies | accuracy on them | other messages | accuracy on them "
+        "| out-of-scope recall on them |",
+        "|---|---|---|---|---|---|",
+    ]
+    languages = next(iter(by_overlap.values()), {})
+    for language in languages:
+        runs = [by_language[language] for by_language in by_overlap.values()]
+        first = runs[0]
+        lines.append(
+            f"| {language} | {first.near_copies} | {_mean([r.near_copy_accuracy for r in runs])} "
+            f"| {first.others} | {_mean([r.other_accuracy for r in runs])} "
+            f"| {_mean([r.other_out_of_scope_recall for r in runs])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _mean(values: list[float | None]) -> str:
+    known = [value for value in values if value is not None]
+    return f"{sum(known) / len(known):.3f}" if known else "–"
 
 
 def _spread(value: Spread) -> str:
