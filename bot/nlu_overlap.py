@@ -23,9 +23,15 @@ _FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"\w+")
 
 
+def word_list(text: str) -> list[str]:
+    """The message's words in order, lower-case and with umlauts spelt out as customers
+    often do, so that "Rückgabe!" and "rueckgabe" are the same message."""
+    return _WORD.findall(text.lower().translate(_FOLDS))
+
+
 def words(text: str) -> frozenset[str]:
-    """The message's words, lower-case and with umlauts spelt out as customers often do."""
-    return frozenset(_WORD.findall(text.lower().translate(_FOLDS)))
+    """The message's distinct words (see `word_list`)."""
+    return frozenset(word_list(text))
 
 
 def overlap(first: frozenset[str], second: frozenset[str]) -> float:
