@@ -3,10 +3,10 @@
 Rasa loads a trained TensorFlow model by running one training step on an example,
 only to create the weights before it reads them from disk. That step builds the
 training graph and the optimizer, which a server that only answers never uses: on
-this project's model (DIET and two response selectors) it held about 860 MB of the
-Rasa server's 1,731 MB, about 600 MB of it DIET's. These components create the
-weights with one prediction instead, then read them; training and the stored model
-are Rasa's own, and the answers are the same to the last digit
+this project's model (DIET and two response selectors) it held about 600 MB of the
+Rasa server's 1,338 MB. These components create the weights with one prediction
+instead, then read them; training and the stored model are Rasa's own, and the
+answers are the same to the last digit
 (tests/e2e/test_rasa_components.py compares them with Rasa's own loading).
 
 This module runs inside the Rasa server (config.yml names its components), not in
