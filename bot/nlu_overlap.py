@@ -15,18 +15,18 @@ from dataclasses import dataclass
 
 from bot.nlu_data import Example
 from bot.nlu_scores import OUT_OF_SCOPE, Prediction
+from bot.spelling import spell_out_umlauts
 
 NEAR_COPY_OVERLAP = 0.6
 """Share of words in common (of all words of both) from which a message is a near-copy."""
 
-_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"\w+")
 
 
 def word_list(text: str) -> list[str]:
     """The message's words in order, lower-case and with umlauts spelt out as customers
     often do, so that "Rückgabe!" and "rueckgabe" are the same message."""
-    return _WORD.findall(text.lower().translate(_FOLDS))
+    return _WORD.findall(spell_out_umlauts(text.lower()))
 
 
 def words(text: str) -> frozenset[str]:

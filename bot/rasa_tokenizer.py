@@ -18,14 +18,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-UMLAUT_SPELLINGS = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
-)
-
-
-def spell_out_umlauts(word: str) -> str:
-    """The spelling of `word` a keyboard without umlauts gives."""
-    return word.translate(UMLAUT_SPELLINGS)
+from bot.spelling import spell_out_umlauts
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
