@@ -110,21 +110,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
                 preprocessor=_normalised,
             ).fit(texts),
         ]
-        self._trained = {"vectorizers": vectorizers}
         classifier = LogisticRegression(C=self._config["C"], max_iter=3000)
-        classifier.fit(self._features(examples), [m.get(INTENT) for m in examples])
-        self._trained["classifier"] = classifier
+        classifier.fit(self._features(examples, vectorizers), [m.get(INTENT) for m in examples])
+        self._trained = {"vectorizers": vectorizers, "classifier": classifier}
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._trained))
         return self._resource
 
-    def _features(self, messages: list[Message]) -> csr_matrix:
-        assert self._trained is not None
+    def _features(self, messages: list[Message], vectorizers: list[TfidfVectorizer]) -> csr_matrix:
         texts = [m.get(TEXT) for m in messages]
         sentences = np.vstack(
             [m.get_dense_features(TEXT)[1].features.reshape(1, -1) for m in messages]
         )
-        parts = [vectorizer.transform(texts) for vectorizer in self._trained["vectorizers"]]
+        parts = [vectorizer.transform(texts) for vectorizer in vectorizers]
         parts.append(csr_matrix(sentences * self._config["sentence_weight"]))
         return hstack(parts).tocsr()
 
@@ -135,7 +133,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
             return messages
         classifier: LogisticRegression = self._trained["classifier"]
         for message, probabilities in zip(
-            with_text, classifier.predict_proba(self._features(with_text)), strict=True
+            with_text,
+            classifier.predict_proba(self._features(with_text, self._trained["vectorizers"])),
+            strict=True,
         ):
             ranked = sorted(
                 zip(probabilities.tolist(), classifier.classes_.tolist(), strict=True),
