@@ -1,11 +1,13 @@
 """Which trained model belongs to the current data, and training it when there is none.
 
-A model is named after a fingerprint of config.yml, domain/ and data/, so an
-unchanged project reuses its model and a changed one trains exactly once.
+A model is named after a fingerprint of config.yml, domain/, data/ and the code of the
+project's own pipeline components, so an unchanged project reuses its model and a
+changed one trains exactly once.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import os
@@ -13,6 +15,8 @@ import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
+
+import yaml
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +35,36 @@ def training_inputs(project: Path) -> list[Path]:
         project / "config.yml",
         *sorted((project / "domain").rglob("*.yml")),
         *sorted((project / "data").rglob("*.yml")),
+        *component_sources(project),
     ]
+
+
+def component_sources(project: Path) -> list[Path]:
+    """The project's modules config.yml names as components, and the project modules they
+    import: a change in how a component trains must not reuse a model trained before it."""
+    config = yaml.safe_load((project / "config.yml").read_text(encoding="utf-8")) or {}
+    names = [str(part.get("name", "")) for part in (config.get("pipeline") or [])]
+    pending = [name.rpartition(".")[0] for name in names if "." in name]
+    found: set[Path] = set()
+    while pending:
+        source = project / (pending.pop().replace(".", "/") + ".py")
+        if source in found or not source.is_file():
+            continue
+        found.add(source)
+        pending.extend(_imported_modules(source))
+    return sorted(found)
+
+
+def _imported_modules(source: Path) -> list[str]:
+    """Dotted names a module imports, including `from package import module` forms."""
+    modules: list[str] = []
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.append(node.module)
+            modules.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
 
 
 def fingerprint(project: Path) -> str:

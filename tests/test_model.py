@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from bot.model import fingerprint, model_path, train_if_changed, training_cache
 
 
@@ -41,3 +43,23 @@ def test_the_training_cache_is_outside_the_checkout_unless_configured(tmp_path: 
     )
     assert training_cache({"RASA_CACHE_DIRECTORY": "/srv/cache"}) == Path("/srv/cache")
     assert training_cache({}).is_relative_to(Path.home())
+
+
+def test_the_code_of_the_pipelines_own_components_trains_too(project: Path) -> None:
+    (project / "bot").mkdir()
+    (project / "bot" / "component.py").write_text("from bot import helper\n", encoding="utf-8")
+    (project / "bot" / "helper.py").write_text("import bot.rules\n", encoding="utf-8")
+    (project / "bot" / "rules.py").write_text("WEIGHT = 1\n", encoding="utf-8")
+    (project / "bot" / "gateway.py").write_text("PORT = 1\n", encoding="utf-8")
+    config = yaml.safe_load((project / "config.yml").read_text(encoding="utf-8"))
+    config["pipeline"].append({"name": "bot.component.Thing"})
+    (project / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    seen = {fingerprint(project)}
+
+    (project / "bot" / "gateway.py").write_text("PORT = 2\n", encoding="utf-8")
+    assert fingerprint(project) in seen
+    for module in ("component", "helper", "rules"):
+        with (project / "bot" / f"{module}.py").open("a", encoding="utf-8") as handle:
+            handle.write("# changed\n")
+        seen.add(fingerprint(project))
+    assert len(seen) == 4

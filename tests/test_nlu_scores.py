@@ -107,8 +107,8 @@ def test_eval_seeds_must_be_distinct_numbers(value: str, monkeypatch: pytest.Mon
         EvalSettings()
 
 
-def test_eval_seeds_default_to_the_real_model_and_two_more(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_seeds_default_to_the_real_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVAL_SEEDS", raising=False)
-    assert EvalSettings().seed_list == [42, 7, 1234]
+    assert EvalSettings().seed_list == [42]
     monkeypatch.setenv("EVAL_SEEDS", " 42, 7 ")
     assert EvalSettings().seed_list == [42, 7]

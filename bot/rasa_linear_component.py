@@ -1,0 +1,131 @@
+"""What the project's linear Rasa components share: storage, settings and their inputs.
+
+The intent classifier (bot/rasa_linear_intents.py) and the topic selector
+(bot/rasa_linear_topics.py) fit bot/linear_text_model.py's classifier on the message
+text and the sentence encoder's vector, and keep what they fitted as one pickle in
+Rasa's model storage.
+
+Runs inside Rasa's training and server (config.yml names the components), not in the
+gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import linear_text_model, spelling
+from bot.linear_text_model import LinearTextModel
+from bot.rasa_sentence_encoder import SentenceEncoderFeaturizer
+
+Trained = TypeVar("Trained")
+
+_MODEL_FILE = "linear_model.pkl"
+
+
+def sentence_vectors(messages: list[Message]) -> np.ndarray:
+    """One row per message: the sentence encoder's vector."""
+    return np.vstack([m.get_dense_features(TEXT)[1].features.reshape(1, -1) for m in messages])
+
+
+class LinearComponent(GraphComponent, Generic[Trained]):  # type: ignore[misc]
+    """A trainable component whose fitted state is one picklable object."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """The sentence vector comes from the encoder earlier in the pipeline."""
+        return [SentenceEncoderFeaturizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """C: inverse regularisation strength; sentence_weight: scale of the encoder's vector
+        against the unit-length n-gram vectors (both chosen by cross-validation on the
+        training data); ranking_length: how many labels the parse lists."""
+        return {"C": 10.0, "sentence_weight": 1.0, "ranking_length": LABEL_RANKING_LENGTH}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """Rasa's training cache keys a component on its own class's source only: this adds
+        the code it relies on, so a change there retrains instead of reusing a stale model."""
+        digest = hashlib.sha256()
+        for module in (sys.modules[__name__], linear_text_model, spelling):
+            digest.update(Path(str(module.__file__)).read_bytes())
+        return digest.hexdigest()
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        trained: Trained | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._trained = trained
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearComponent[Trained]:
+        """Rasa's factory for an untrained component."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearComponent[Trained]:
+        """The component as trained with this model (a file the training wrote itself)."""
+        with model_storage.read_from(resource) as directory:
+            trained = pickle.loads((directory / _MODEL_FILE).read_bytes())
+        return cls(config, model_storage, resource, trained)
+
+    def _keep(self, trained: Trained) -> Resource:
+        """Holds and stores what training fitted; the end of every `train`."""
+        self._trained = trained
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / _MODEL_FILE).write_bytes(pickle.dumps(trained))
+        return self._resource
+
+    def _fit(self, messages: list[Message], labels: list[str]) -> LinearTextModel:
+        """The linear model on these messages with this component's settings."""
+        return LinearTextModel.fit(
+            [m.get(TEXT) for m in messages],
+            sentence_vectors(messages),
+            labels,
+            C=self._config["C"],
+            sentence_weight=self._config["sentence_weight"],
+        )
+
+    def _rankings(
+        self, model: LinearTextModel, messages: list[Message]
+    ) -> list[list[dict[str, Any]]]:
+        """Each message's labels as Rasa lists them, likeliest first, cut to ranking_length."""
+        return [
+            [{"name": name, "confidence": confidence} for name, confidence in ranking][
+                : self._config["ranking_length"]
+            ]
+            for ranking in model.rankings(
+                [m.get(TEXT) for m in messages], sentence_vectors(messages)
+            )
+        ]

@@ -1,0 +1,109 @@
+"""Rasa pipeline step: the FAQ or Club topic from a linear classifier, as a response selector.
+
+A question's base intent (`faq`, `club`) comes from bot/rasa_linear_intents.py; this
+picks the topic within it (`faq/returns`, `club/rewards`) with one logistic regression
+per retrieval intent over the same inputs (bot/linear_text_model.py). It replaced Rasa's
+DIET-based ResponseSelector, which confused topics the linear model keeps apart, most of
+all earning points and rewards.
+
+The output is Rasa's response-selector output, so Rasa's `utter_faq`/`utter_club`
+actions, the clarifying question's topic buttons (actions/topics.py) and `make eval`
+read it unchanged. Adding a topic stays a data change: the topics are the retrieval
+intents' keys in the training data.
+
+Runs inside Rasa's training and server (config.yml names it), not in the gateway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
+
+from bot.linear_text_model import LinearTextModel
+from bot.rasa_linear_component import LinearComponent
+
+
+@dataclass(frozen=True)
+class TopicModels:
+    """A topic classifier per retrieval intent, and the responses Rasa lists with a topic."""
+
+    by_retrieval_intent: dict[str, LinearTextModel]
+    responses: dict[str, list[dict[str, Any]]]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearTopicSelector(IntentClassifier, LinearComponent[TopicModels]):  # type: ignore[misc]
+    """Rasa's response selector, for every retrieval intent, from logistic regressions."""
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits one classifier per retrieval intent on its examples' topics."""
+        by_retrieval_intent = {}
+        for retrieval_intent in sorted(training_data.retrieval_intents):
+            examples = [
+                m
+                for m in training_data.intent_examples
+                if m.get(INTENT) == retrieval_intent and m.get(INTENT_RESPONSE_KEY) and m.get(TEXT)
+            ]
+            topics = [m.get(INTENT_RESPONSE_KEY) for m in examples]
+            if len(set(topics)) < 2:
+                raise ValueError(
+                    f"The retrieval intent {retrieval_intent!r} needs at least two topics "
+                    f"to choose from; its examples have {sorted(set(topics))}"
+                )
+            by_retrieval_intent[retrieval_intent] = self._fit(examples, topics)
+        return self._keep(TopicModels(by_retrieval_intent, dict(training_data.responses)))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds each retrieval intent's likeliest topic and ranking to the parse."""
+        with_text = [m for m in messages if m.get(TEXT)]
+        if self._trained is None or not with_text:
+            return messages
+        selections: list[dict[str, Any]] = [
+            {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: sorted(self._trained.by_retrieval_intent)}
+            for _ in with_text
+        ]
+        for retrieval_intent, model in self._trained.by_retrieval_intent.items():
+            for selection, ranking in zip(
+                selections, self._rankings(model, with_text), strict=True
+            ):
+                selection[retrieval_intent] = self._selected(ranking)
+        for message, selection in zip(with_text, selections, strict=True):
+            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
+        return messages
+
+    def _selected(self, ranking: list[dict[str, Any]]) -> dict[str, Any]:
+        """One retrieval intent's entry in Rasa's response-selector output."""
+        assert self._trained is not None
+        top = ranking[0]
+        utter_action = intent_response_key_to_template_key(top["name"])
+        return {
+            RESPONSE_SELECTOR_PREDICTION_KEY: {
+                RESPONSE_SELECTOR_RESPONSES_KEY: self._trained.responses.get(utter_action, []),
+                PREDICTED_CONFIDENCE_KEY: top[PREDICTED_CONFIDENCE_KEY],
+                INTENT_RESPONSE_KEY: top["name"],
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action,
+            },
+            RESPONSE_SELECTOR_RANKING_KEY: [
+                {
+                    PREDICTED_CONFIDENCE_KEY: label[PREDICTED_CONFIDENCE_KEY],
+                    INTENT_RESPONSE_KEY: label["name"],
+                }
+                for label in ranking
+            ],
+        }

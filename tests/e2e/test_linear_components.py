@@ -1,0 +1,124 @@
+"""The linear intent classifier and topic selector learn from examples in both languages,
+answer new wordings and the other language's, read back from Rasa's model storage
+unchanged, and train to the same model from the same data (they have no seed); the topic
+selector answers in Rasa's response-selector format, so Rasa's own `utter_faq`/`utter_club`
+actions answer from it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import PROJECT, require_rasa, run_in_rasa
+
+pytestmark = pytest.mark.e2e
+
+PROBE = PROJECT / "tests" / "e2e" / "linear_probe.py"
+
+INTENT_EXAMPLES = {
+    "shipping": [
+        "Was kostet der Versand?",
+        "Wie hoch sind die Versandkosten nach Österreich?",
+        "versand kosten?",
+        "How much is shipping?",
+        "What does delivery to Switzerland cost?",
+    ],
+    "returns": [
+        "Wie kann ich etwas zurückschicken?",
+        "Rücksendung, wie geht das?",
+        "rueckgabe moeglich?",
+        "How do I return an item?",
+        "Can I send my order back?",
+    ],
+    "greet": ["Hallo", "Guten Morgen", "Moin!", "Hello", "Hi there", "Good evening"],
+}
+
+TOPIC_EXAMPLES = {
+    "faq/shipping_costs": [
+        "Was kostet der Versand?",
+        "Wie hoch sind die Versandkosten nach Österreich?",
+        "versand kosten?",
+        "How much is shipping?",
+        "What does delivery to Switzerland cost?",
+    ],
+    "faq/returns": [
+        "Wie kann ich etwas zurückschicken?",
+        "Rücksendung, wie geht das?",
+        "rueckgabe moeglich?",
+        "How do I return an item?",
+        "Can I send my order back?",
+    ],
+    "club/earn_points": [
+        "Wie viele Punkte bekomme ich pro Euro?",
+        "Wie sammle ich Punkte?",
+        "punkte pro einkauf?",
+        "How many points do I get per euro?",
+        "How do I collect points?",
+    ],
+    "club/rewards": [
+        "Was kann ich mit meinen Punkten einlösen?",
+        "Welche Prämien gibt es?",
+        "gutschein fuer punkte?",
+        "What rewards can I get?",
+        "What can I redeem my points for?",
+    ],
+    "club/join": [
+        "Wie werde ich Mitglied im Club?",
+        "Anmeldung zum Club",
+        "How do I join the club?",
+        "Sign me up for the loyalty programme",
+    ],
+    "greet": ["Hallo", "Guten Morgen", "Hello", "Hi there"],
+}
+
+
+def parses(
+    component: str, examples: dict[str, list[str]], texts: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    return dict(run_in_rasa(PROBE, component, json.dumps(examples), json.dumps(texts)))
+
+
+def test_new_wordings_get_their_intent_with_a_sorted_ranking() -> None:
+    require_rasa()
+    texts = ["wieviel kostet die lieferung", "I want to send this back", "hallo zusammen"]
+
+    result = parses("intents", INTENT_EXAMPLES, texts)
+
+    assert [p["intent"]["name"] for p in result["trained"]] == ["shipping", "returns", "greet"]
+    for parse in result["trained"]:
+        confidences = [label["confidence"] for label in parse["intent_ranking"]]
+        assert confidences == sorted(confidences, reverse=True)
+        assert parse["intent"] == parse["intent_ranking"][0]
+        assert sum(confidences) == pytest.approx(1.0)
+    assert result["loaded"] == result["trained"]
+    assert result["retrained"] == result["trained"], "the same data gave another model"
+
+
+def test_each_retrieval_intent_gets_its_topic_in_rasas_format() -> None:
+    require_rasa()
+    texts = ["wieviel kostet die lieferung", "I want to send this back", "welche praemien gibts"]
+
+    result = parses("topics", TOPIC_EXAMPLES, texts)
+
+    expected = ["faq/shipping_costs", "faq/returns", "club/rewards"]
+    for parse, topic in zip(result["trained"], expected, strict=True):
+        selectors = parse["response_selector"]
+        assert selectors["all_retrieval_intents"] == ["club", "faq"]
+        retrieval_intent = topic.partition("/")[0]
+        chosen = selectors[retrieval_intent]["response"]
+        assert chosen["intent_response_key"] == topic
+        assert chosen["utter_action"] == f"utter_{topic}"
+        assert chosen["responses"] == [{"text": f"answer for {topic}"}]
+        ranking = selectors[retrieval_intent]["ranking"]
+        assert ranking[0] == {"confidence": chosen["confidence"], "intent_response_key": topic}
+        confidences = [label["confidence"] for label in ranking]
+        assert confidences == sorted(confidences, reverse=True)
+        assert sum(confidences) == pytest.approx(1.0)
+        assert {label["intent_response_key"] for label in ranking} == {
+            label for label in TOPIC_EXAMPLES if label.startswith(f"{retrieval_intent}/")
+        }
+        assert parse["retrieval_actions"][retrieval_intent] == f"utter_{topic}"
+    assert result["loaded"] == result["trained"]
+    assert result["retrained"] == result["trained"], "the same data gave another model"
