@@ -7,7 +7,6 @@ changed one trains exactly once.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import logging
 import os
@@ -17,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
+
+from bot.source_closure import module_sources
 
 logger = logging.getLogger(__name__)
 
@@ -44,27 +45,7 @@ def component_sources(project: Path) -> list[Path]:
     import: a change in how a component trains must not reuse a model trained before it."""
     config = yaml.safe_load((project / "config.yml").read_text(encoding="utf-8")) or {}
     names = [str(part.get("name", "")) for part in (config.get("pipeline") or [])]
-    pending = [name.rpartition(".")[0] for name in names if "." in name]
-    found: set[Path] = set()
-    while pending:
-        source = project / (pending.pop().replace(".", "/") + ".py")
-        if source in found or not source.is_file():
-            continue
-        found.add(source)
-        pending.extend(_imported_modules(source))
-    return sorted(found)
-
-
-def _imported_modules(source: Path) -> list[str]:
-    """Dotted names a module imports, including `from package import module` forms."""
-    modules: list[str] = []
-    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            modules.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            modules.append(node.module)
-            modules.extend(f"{node.module}.{alias.name}" for alias in node.names)
-    return modules
+    return module_sources(project, [name.rpartition(".")[0] for name in names if "." in name])
 
 
 def fingerprint(project: Path) -> str:

@@ -30,6 +30,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
+from bot.rasa_own_code import OwnCodeFingerprint
+
 
 class _BuiltByPrediction:
     """Mixin for Rasa's TensorFlow models: `load` without a training step."""
@@ -78,7 +80,7 @@ class _DIET(_BuiltByPrediction, DIET):  # type: ignore[misc]
     ],
     is_trainable=True,
 )
-class LeanDIETClassifier(DIETClassifier):  # type: ignore[misc]
+class LeanDIETClassifier(OwnCodeFingerprint, DIETClassifier):  # type: ignore[misc]
     """Rasa's DIETClassifier; its model loads without a training step, and its training
     leaves the messages the cache keys on as they were."""
 

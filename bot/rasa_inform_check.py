@@ -31,13 +31,14 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.birth_dates import parse_birth_date
 from bot.member_numbers import normalise_member_number
+from bot.rasa_own_code import OwnCodeFingerprint
 
 DETAILS_INTENT = "inform"
 RATING_INTENT = "rate"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class InformNeedsDetails(GraphComponent, IntentClassifier):  # type: ignore[misc]
+class InformNeedsDetails(OwnCodeFingerprint, GraphComponent, IntentClassifier):  # type: ignore[misc]
     """Files a message under `inform` exactly when it gives the details `inform` stands for."""
 
     @classmethod

@@ -11,10 +11,7 @@ gateway.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
-import sys
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -22,11 +19,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import linear_text_model, spelling
 from bot.linear_text_model import LinearTextModel
+from bot.rasa_own_code import OwnCodeFingerprint
 from bot.rasa_sentence_encoder import SentenceEncoderFeaturizer
 
 Trained = TypeVar("Trained")
@@ -39,7 +36,7 @@ def sentence_vectors(messages: list[Message]) -> np.ndarray:
     return np.vstack([m.get_dense_features(TEXT)[1].features.reshape(1, -1) for m in messages])
 
 
-class LinearComponent(GraphComponent, Generic[Trained]):  # type: ignore[misc]
+class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # type: ignore[misc]
     """A trainable component whose fitted state is one picklable object."""
 
     @classmethod
@@ -54,14 +51,11 @@ class LinearComponent(GraphComponent, Generic[Trained]):  # type: ignore[misc]
         training data); ranking_length: how many labels the parse lists."""
         return {"C": 10.0, "sentence_weight": 1.0, "ranking_length": LABEL_RANKING_LENGTH}
 
-    @classmethod
-    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
-        """Rasa's training cache keys a component on its own class's source only: this adds
-        the code it relies on, so a change there retrains instead of reusing a stale model."""
-        digest = hashlib.sha256()
-        for module in (sys.modules[__name__], linear_text_model, spelling):
-            digest.update(Path(str(module.__file__)).read_bytes())
-        return digest.hexdigest()
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Rasa adds the packages' versions to the cache key: a pickle from another
+        scikit-learn is trained again rather than loaded."""
+        return ["sklearn"]
 
     def __init__(
         self,
@@ -120,11 +114,15 @@ class LinearComponent(GraphComponent, Generic[Trained]):  # type: ignore[misc]
     def _rankings(
         self, model: LinearTextModel, messages: list[Message]
     ) -> list[list[dict[str, Any]]]:
-        """Each message's labels as Rasa lists them, likeliest first, cut to ranking_length."""
+        """Each message's labels as Rasa lists them, likeliest first, cut to ranking_length
+        (0 keeps them all, as in Rasa's classifiers)."""
+        if not messages:
+            return []
         return [
-            [{"name": name, "confidence": confidence} for name, confidence in ranking][
-                : self._config["ranking_length"]
-            ]
+            [
+                {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+                for name, confidence in ranking
+            ][: self._config["ranking_length"] or None]
             for ranking in model.rankings(
                 [m.get(TEXT) for m in messages], sentence_vectors(messages)
             )

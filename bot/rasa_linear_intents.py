@@ -12,7 +12,13 @@ from __future__ import annotations
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -30,13 +36,18 @@ class LinearIntentClassifier(IntentClassifier, LinearComponent[LinearTextModel])
         return self._keep(self._fit(examples, [m.get(INTENT) for m in examples]))
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Sets the intent and the ranking Rasa's fallback and policies read."""
+        """Sets the intent and the ranking Rasa's fallback and policies read; a message
+        without text gets no intent at confidence 0, as from Rasa's own classifiers, so
+        the fallback answers it."""
         with_text = [m for m in messages if m.get(TEXT)]
-        if self._trained is None or not with_text:
-            return messages
-        for message, ranking in zip(
-            with_text, self._rankings(self._trained, with_text), strict=True
-        ):
-            message.set(INTENT, ranking[0], add_to_output=True)
-            message.set("intent_ranking", ranking, add_to_output=True)
+        rankings = iter(self._rankings(self._trained, with_text) if self._trained else [])
+        for message in messages:
+            ranking = next(rankings, []) if message.get(TEXT) else []
+            top = (
+                dict(ranking[0])
+                if ranking
+                else {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
+            )
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -30,7 +30,13 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
@@ -41,10 +47,17 @@ from bot.rasa_linear_component import LinearComponent
 
 @dataclass(frozen=True)
 class TopicModels:
-    """A topic classifier per retrieval intent, and the responses Rasa lists with a topic."""
+    """A topic classifier per retrieval intent, the one topic of a retrieval intent that
+    has only one (nothing to choose), and the responses Rasa lists with a topic."""
 
     by_retrieval_intent: dict[str, LinearTextModel]
+    only_topic: dict[str, str]
     responses: dict[str, list[dict[str, Any]]]
+
+    @property
+    def retrieval_intents(self) -> list[str]:
+        """Every retrieval intent, in the order Rasa's response selector lists them."""
+        return sorted([*self.by_retrieval_intent, *self.only_topic])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -52,8 +65,9 @@ class LinearTopicSelector(IntentClassifier, LinearComponent[TopicModels]):  # ty
     """Rasa's response selector, for every retrieval intent, from logistic regressions."""
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fits one classifier per retrieval intent on its examples' topics."""
-        by_retrieval_intent = {}
+        """Fits one classifier per retrieval intent on its examples' topics; a retrieval
+        intent with a single topic (a shop's first question of a new kind) always gets it."""
+        by_retrieval_intent, only_topic = {}, {}
         for retrieval_intent in sorted(training_data.retrieval_intents):
             examples = [
                 m
@@ -61,49 +75,55 @@ class LinearTopicSelector(IntentClassifier, LinearComponent[TopicModels]):  # ty
                 if m.get(INTENT) == retrieval_intent and m.get(INTENT_RESPONSE_KEY) and m.get(TEXT)
             ]
             topics = [m.get(INTENT_RESPONSE_KEY) for m in examples]
-            if len(set(topics)) < 2:
-                raise ValueError(
-                    f"The retrieval intent {retrieval_intent!r} needs at least two topics "
-                    f"to choose from; its examples have {sorted(set(topics))}"
-                )
-            by_retrieval_intent[retrieval_intent] = self._fit(examples, topics)
-        return self._keep(TopicModels(by_retrieval_intent, dict(training_data.responses)))
+            if len(set(topics)) == 1:
+                only_topic[retrieval_intent] = topics[0]
+            elif topics:
+                by_retrieval_intent[retrieval_intent] = self._fit(examples, topics)
+        return self._keep(
+            TopicModels(by_retrieval_intent, only_topic, dict(training_data.responses))
+        )
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Adds each retrieval intent's likeliest topic and ranking to the parse."""
         with_text = [m for m in messages if m.get(TEXT)]
         if self._trained is None or not with_text:
             return messages
+        trained = self._trained
         selections: list[dict[str, Any]] = [
-            {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: sorted(self._trained.by_retrieval_intent)}
-            for _ in with_text
+            {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: trained.retrieval_intents} for _ in with_text
         ]
-        for retrieval_intent, model in self._trained.by_retrieval_intent.items():
+        for retrieval_intent, model in trained.by_retrieval_intent.items():
             for selection, ranking in zip(
                 selections, self._rankings(model, with_text), strict=True
             ):
-                selection[retrieval_intent] = self._selected(ranking)
+                selection[retrieval_intent] = _selected(ranking, trained.responses)
+        for retrieval_intent, topic in trained.only_topic.items():
+            certain = [{INTENT_NAME_KEY: topic, PREDICTED_CONFIDENCE_KEY: 1.0}]
+            for selection in selections:
+                selection[retrieval_intent] = _selected(certain, trained.responses)
         for message, selection in zip(with_text, selections, strict=True):
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
         return messages
 
-    def _selected(self, ranking: list[dict[str, Any]]) -> dict[str, Any]:
-        """One retrieval intent's entry in Rasa's response-selector output."""
-        assert self._trained is not None
-        top = ranking[0]
-        utter_action = intent_response_key_to_template_key(top["name"])
-        return {
-            RESPONSE_SELECTOR_PREDICTION_KEY: {
-                RESPONSE_SELECTOR_RESPONSES_KEY: self._trained.responses.get(utter_action, []),
-                PREDICTED_CONFIDENCE_KEY: top[PREDICTED_CONFIDENCE_KEY],
-                INTENT_RESPONSE_KEY: top["name"],
-                RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action,
-            },
-            RESPONSE_SELECTOR_RANKING_KEY: [
-                {
-                    PREDICTED_CONFIDENCE_KEY: label[PREDICTED_CONFIDENCE_KEY],
-                    INTENT_RESPONSE_KEY: label["name"],
-                }
-                for label in ranking
-            ],
-        }
+
+def _selected(
+    ranking: list[dict[str, Any]], responses: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """One retrieval intent's entry in Rasa's response-selector output."""
+    top = ranking[0]
+    utter_action = intent_response_key_to_template_key(top[INTENT_NAME_KEY])
+    return {
+        RESPONSE_SELECTOR_PREDICTION_KEY: {
+            RESPONSE_SELECTOR_RESPONSES_KEY: responses.get(utter_action, []),
+            PREDICTED_CONFIDENCE_KEY: top[PREDICTED_CONFIDENCE_KEY],
+            INTENT_RESPONSE_KEY: top[INTENT_NAME_KEY],
+            RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action,
+        },
+        RESPONSE_SELECTOR_RANKING_KEY: [
+            {
+                PREDICTED_CONFIDENCE_KEY: label[PREDICTED_CONFIDENCE_KEY],
+                INTENT_RESPONSE_KEY: label[INTENT_NAME_KEY],
+            }
+            for label in ranking
+        ],
+    }

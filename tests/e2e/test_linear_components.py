@@ -70,6 +70,12 @@ TOPIC_EXAMPLES = {
         "How do I join the club?",
         "Sign me up for the loyalty programme",
     ],
+    "chitchat/are_you_a_bot": [
+        "Bist du ein Bot?",
+        "Rede ich mit einem Menschen?",
+        "Are you a robot?",
+        "Am I talking to a real person?",
+    ],
     "greet": ["Hallo", "Guten Morgen", "Hello", "Hi there"],
 }
 
@@ -82,12 +88,15 @@ def parses(
 
 def test_new_wordings_get_their_intent_with_a_sorted_ranking() -> None:
     require_rasa()
-    texts = ["wieviel kostet die lieferung", "I want to send this back", "hallo zusammen"]
+    texts = ["wieviel kostet die lieferung", "I want to send this back", "hallo zusammen", ""]
 
     result = parses("intents", INTENT_EXAMPLES, texts)
 
-    assert [p["intent"]["name"] for p in result["trained"]] == ["shipping", "returns", "greet"]
-    for parse in result["trained"]:
+    *answered, empty = result["trained"]
+    assert [p["intent"]["name"] for p in answered] == ["shipping", "returns", "greet"]
+    assert empty["intent"] == {"name": None, "confidence": 0.0}, "Rasa's fallback reads it"
+    assert empty["intent_ranking"] == []
+    for parse in answered:
         confidences = [label["confidence"] for label in parse["intent_ranking"]]
         assert confidences == sorted(confidences, reverse=True)
         assert parse["intent"] == parse["intent_ranking"][0]
@@ -98,14 +107,19 @@ def test_new_wordings_get_their_intent_with_a_sorted_ranking() -> None:
 
 def test_each_retrieval_intent_gets_its_topic_in_rasas_format() -> None:
     require_rasa()
-    texts = ["wieviel kostet die lieferung", "I want to send this back", "welche praemien gibts"]
+    texts = [
+        "wieviel kostet die lieferung",
+        "I want to send this back",
+        "welche praemien gibts",
+        "bist du echt?",
+    ]
 
     result = parses("topics", TOPIC_EXAMPLES, texts)
 
-    expected = ["faq/shipping_costs", "faq/returns", "club/rewards"]
+    expected = ["faq/shipping_costs", "faq/returns", "club/rewards", "chitchat/are_you_a_bot"]
     for parse, topic in zip(result["trained"], expected, strict=True):
         selectors = parse["response_selector"]
-        assert selectors["all_retrieval_intents"] == ["club", "faq"]
+        assert selectors["all_retrieval_intents"] == ["chitchat", "club", "faq"]
         retrieval_intent = topic.partition("/")[0]
         chosen = selectors[retrieval_intent]["response"]
         assert chosen["intent_response_key"] == topic
@@ -120,5 +134,8 @@ def test_each_retrieval_intent_gets_its_topic_in_rasas_format() -> None:
             label for label in TOPIC_EXAMPLES if label.startswith(f"{retrieval_intent}/")
         }
         assert parse["retrieval_actions"][retrieval_intent] == f"utter_{topic}"
+    only_topic = result["trained"][0]["response_selector"]["chitchat"]["response"]
+    assert only_topic["intent_response_key"] == "chitchat/are_you_a_bot"
+    assert only_topic["confidence"] == 1.0, "a retrieval intent with one topic has no doubt"
     assert result["loaded"] == result["trained"]
     assert result["retrained"] == result["trained"], "the same data gave another model"
