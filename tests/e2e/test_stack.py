@@ -43,6 +43,11 @@ def test_faq_answer_from_the_response_selector(
     ]
 
 
+def test_an_empty_message_gets_the_clarifying_question(stack: RunningStack) -> None:
+    replies = stack.say("e2e-empty", "")
+    assert [r["text"] for r in replies] == [REPLIES.text("utter_clarify", language="de")]
+
+
 def test_custom_action_answers_with_data_from_the_database(stack: RunningStack) -> None:
     stack.query("UPDATE loyalty_programmes SET welcome_bonus = 150")
     try:
