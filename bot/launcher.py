@@ -57,12 +57,20 @@ class Launched:
         return "(no log)"
 
 
+def free_ports(count: int) -> list[int]:
+    """Distinct loopback TCP ports nothing listens on right now. All are held until all are
+    chosen: the system may hand out a port it just released again at once, and a stack
+    whose gateway got the action server's port answered every customer with an error."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
 def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """One loopback TCP port nothing listens on right now."""
+    return free_ports(1)[0]
 
 
 @contextlib.contextmanager

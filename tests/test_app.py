@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse, Response
 
 from bot import server_timing
 from bot.db.orm import Conversation, Message
-from tests.fakes.rasa import FakeRasa, free_port
+from bot.launcher import free_port
+from tests.fakes.rasa import FakeRasa
 from tests.gateway_client import gateway, make_settings
 
 GERMAN_APOLOGY = "Entschuldige, ich habe gerade ein technisches Problem."

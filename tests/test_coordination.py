@@ -18,8 +18,8 @@ from bot.coordination.protocols import CoordinationUnavailableError, Event
 from bot.coordination.redis_bus import RedisBus
 from bot.coordination.redis_order import RedisOrder
 from bot.coordination.wiring import redacted, warn_about_per_process_secrets
+from bot.launcher import free_port
 from tests.conftest import RedisTarget
-from tests.fakes.rasa import free_port
 from tests.gateway_client import make_settings
 from tests.own_redis import OwnRedis
 

@@ -19,8 +19,9 @@ from websockets.client import connect
 
 from bot.app import create_app
 from bot.db.orm import Message
+from bot.launcher import free_port
 from bot.settings import GatewaySettings
-from tests.fakes.rasa import FakeRasa, free_port, serve
+from tests.fakes.rasa import FakeRasa, serve
 from tests.gateway_client import gateway, make_settings
 
 GERMAN_APOLOGY = "Entschuldige, ich habe gerade ein technisches Problem."

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.launcher import LaunchError, free_port, launched
+from bot.launcher import LaunchError, free_ports, launched
 from bot.model import model_path
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,14 @@ class EmbeddedStack:
 
 def stack_environment(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a bench stack: own data, free ports, fixed token, no outside config."""
+    port, rasa_port, actions_port = free_ports(3)
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'nordlicht.sqlite'}",
-        "PORT": str(free_port()),
-        "RASA_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(free_port()),
+        "PORT": str(port),
+        "RASA_PORT": str(rasa_port),
+        "ACTION_SERVER_PORT": str(actions_port),
         "RASA_TOKEN": RASA_TOKEN,
         # No console use here; a fixed password keeps `db prepare` from printing a new one.
         "DEMO_AGENT_PASSWORD": "bench-" + RASA_TOKEN,

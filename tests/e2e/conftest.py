@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.launcher import Launched, LaunchError, free_port, launched
+from bot.launcher import Launched, LaunchError, free_ports, launched
 from bot.model import rasa_import_path
 from bot.responses import DomainResponses
 from tests.conftest import BACKENDS, postgres_schema
@@ -134,7 +134,7 @@ def run_stack(
 ) -> Iterator[RunningStack]:
     """Train if needed, prepare the database and run `python -m bot run` until closed."""
     train_model()
-    port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    port, rasa_port, actions_port = free_ports(3)
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),

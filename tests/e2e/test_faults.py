@@ -35,7 +35,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.bench import channels
 from bot.bench.channels import FakeProviders, fake_providers
-from bot.launcher import Launched, free_port, launched
+from bot.launcher import Launched, free_ports, launched
 from bot.rasa_auth import rasa_auth_headers
 from bot.responses import DomainResponses
 from tests.conftest import postgres_schema
@@ -118,17 +118,18 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     try:
         with postgres_schema() as database_url, fake_providers() as providers:
             train_model()
-            port, rasa_ports = free_port(), [free_port(), free_port()]
+            port, rasa_port, actions_port, *gateway_ports, rasa_a, rasa_b = free_ports(7)
+            rasa_ports = [rasa_a, rasa_b]
             env = {
                 **os.environ,
                 "DATA_DIR": str(data_dir),
                 "DATABASE_URL": database_url,
                 "REDIS_URL": redis.url,
                 "PORT": str(port),
-                "RASA_PORT": str(free_port()),
-                "GATEWAY_PORTS": json.dumps([free_port(), free_port()]),
+                "RASA_PORT": str(rasa_port),
+                "GATEWAY_PORTS": json.dumps(gateway_ports),
                 "RASA_PORTS": json.dumps(rasa_ports),
-                "ACTION_SERVER_PORT": str(free_port()),
+                "ACTION_SERVER_PORT": str(actions_port),
                 "NGINX_BIN": nginx,
                 "RASA_TOKEN": RASA_TOKEN,
                 "RESTART_DELAY_SECONDS": str(RESTART_DELAY_SECONDS),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -17,6 +16,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.launcher import free_port
 
 Handler = Callable[[dict[str, Any]], Awaitable[Response]]
 
@@ -85,14 +86,6 @@ async def nps_question(body: dict[str, Any]) -> Response:
     scale = [{"title": str(n), "payload": f'/rate{{"score": {n}}}'} for n in range(11)]
     buttons = [*scale, {"title": "Nein danke", "payload": "/deny"}]
     return JSONResponse([{"recipient_id": body["sender"], "text": "0 bis 10?", "buttons": buttons}])
-
-
-def free_port() -> int:
-    """A TCP port that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
