@@ -23,6 +23,20 @@ class Component:
         return {"ready": self.ready, "detail": self.detail}
 
 
+def gateway_ready(response: httpx.Response) -> bool:
+    """Whether a /health answer is this gateway's, saying ready. Any server on the port
+    answers 200 to /health (the action server does); a stack that took that for its gateway
+    announced itself ready while every customer got an error."""
+    if response.status_code != 200:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    rasa = body.get("rasa") if isinstance(body, dict) else None
+    return isinstance(rasa, dict) and rasa.get("ready") is True and body.get("status") == "ok"
+
+
 async def rasa_health(rasa: RasaClient) -> Component:
     """Ready once Rasa answers /status with a loaded model."""
     try:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.health import gateway_ready
+
 STOP_TIMEOUT_SECONDS = 60.0
 
 
@@ -39,13 +41,14 @@ class Launched:
         return int((self.run_dir / f"{name}.pid").read_text())
 
     def wait_until_healthy(self, health_url: str, timeout: float) -> None:
-        """Return once `health_url` answers 200; LaunchError when it exits or takes too long."""
+        """Return once the gateway's `health_url` says ready; LaunchError when the stack exits
+        or takes too long."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.process.poll() is not None:
                 raise LaunchError(f"the stack exited early:\n{self.tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(health_url, timeout=5).status_code == 200:
+                if gateway_ready(httpx.get(health_url, timeout=5)):
                     return
             time.sleep(1)
         raise LaunchError(f"the stack was not healthy after {timeout:.0f} s:\n{self.tail()}")

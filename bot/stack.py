@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from bot import rasa_endpoints
+from bot.health import gateway_ready
 from bot.model import model_path
 from bot.processes import ProcessSpec, process_specs, yield_cpu
 from bot.settings import StackSettings
@@ -133,7 +134,7 @@ class Stack:
                     response = await http.get(health_url)
                 except httpx.HTTPError:
                     continue
-                if response.status_code == 200:
+                if gateway_ready(response):
                     logger.info("%s", banner)
                     return
                 if waited % 30 == 0:
