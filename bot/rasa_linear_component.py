@@ -31,9 +31,11 @@ Trained = TypeVar("Trained")
 _MODEL_FILE = "linear_model.pkl"
 
 
-def sentence_vectors(messages: list[Message]) -> np.ndarray:
-    """One row per message: the sentence encoder's vector."""
-    return np.vstack([m.get_dense_features(TEXT)[1].features.reshape(1, -1) for m in messages])
+def model_inputs(messages: list[Message]) -> tuple[list[str], np.ndarray]:
+    """What the linear model reads of messages with text: the texts, and one row per message
+    of the sentence encoder's vector. Gathered once per batch, however many models read it."""
+    vectors = [m.get_dense_features(TEXT)[1].features.reshape(1, -1) for m in messages]
+    return [m.get(TEXT) for m in messages], np.vstack(vectors)
 
 
 class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # type: ignore[misc]
@@ -104,26 +106,21 @@ class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # 
     def _fit(self, messages: list[Message], labels: list[str]) -> LinearTextModel:
         """The linear model on these messages with this component's settings."""
         return LinearTextModel.fit(
-            [m.get(TEXT) for m in messages],
-            sentence_vectors(messages),
+            *model_inputs(messages),
             labels,
             C=self._config["C"],
             sentence_weight=self._config["sentence_weight"],
         )
 
     def _rankings(
-        self, model: LinearTextModel, messages: list[Message]
+        self, model: LinearTextModel, inputs: tuple[list[str], np.ndarray]
     ) -> list[list[dict[str, Any]]]:
         """Each message's labels as Rasa lists them, likeliest first, cut to ranking_length
         (0 keeps them all, as in Rasa's classifiers)."""
-        if not messages:
-            return []
         return [
             [
                 {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
                 for name, confidence in ranking
             ][: self._config["ranking_length"] or None]
-            for ranking in model.rankings(
-                [m.get(TEXT) for m in messages], sentence_vectors(messages)
-            )
+            for ranking in model.rankings(*inputs)
         ]

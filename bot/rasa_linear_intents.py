@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.linear_text_model import LinearTextModel
-from bot.rasa_linear_component import LinearComponent
+from bot.rasa_linear_component import LinearComponent, model_inputs
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -40,7 +40,8 @@ class LinearIntentClassifier(IntentClassifier, LinearComponent[LinearTextModel])
         without text gets no intent at confidence 0, as from Rasa's own classifiers, so
         the fallback answers it."""
         with_text = [m for m in messages if m.get(TEXT)]
-        rankings = iter(self._rankings(self._trained, with_text) if self._trained else [])
+        trained = self._trained if with_text else None
+        rankings = iter(self._rankings(trained, model_inputs(with_text)) if trained else [])
         for message in messages:
             ranking = next(rankings, []) if message.get(TEXT) else []
             top = (

@@ -42,7 +42,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
 
 from bot.linear_text_model import LinearTextModel
-from bot.rasa_linear_component import LinearComponent
+from bot.rasa_linear_component import LinearComponent, model_inputs
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,12 @@ class LinearTopicSelector(IntentClassifier, LinearComponent[TopicModels]):  # ty
         if self._trained is None or not with_text:
             return messages
         trained = self._trained
+        inputs = model_inputs(with_text)
         selections: list[dict[str, Any]] = [
             {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: trained.retrieval_intents} for _ in with_text
         ]
         for retrieval_intent, model in trained.by_retrieval_intent.items():
-            for selection, ranking in zip(
-                selections, self._rankings(model, with_text), strict=True
-            ):
+            for selection, ranking in zip(selections, self._rankings(model, inputs), strict=True):
                 selection[retrieval_intent] = _selected(ranking, trained.responses)
         for retrieval_intent, topic in trained.only_topic.items():
             certain = [{INTENT_NAME_KEY: topic, PREDICTED_CONFIDENCE_KEY: 1.0}]
