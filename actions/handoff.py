@@ -31,6 +31,8 @@ WEEKDAYS = {
     "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
+TODAY = {"de": "heute", "en": "today"}
+TOMORROW = {"de": "morgen", "en": "tomorrow"}
 
 
 class ActionRequestHuman(Action):  # type: ignore[misc]
@@ -93,7 +95,7 @@ async def request_handoff(
     else:
         dispatcher.utter_message(
             response="utter_handoff_outside_hours",
-            next_opening=_when(availability.next_opening, language),
+            next_opening=when_phrase(availability.next_opening, now(), language),
         )
 
 
@@ -139,9 +141,21 @@ def _summary(tracker: Tracker) -> dict[str, Any]:
     return {"last_messages": said[-SUMMARY_MESSAGES:]}
 
 
-def _when(moment: dt.datetime | None, language: str) -> str:
+def when_phrase(moment: dt.datetime | None, current: dt.datetime, language: str) -> str:
+    """When a colleague is back, as the customer would say it: "heute" or "morgen" rather than
+    the weekday, which on a Monday morning read as next week's Monday."""
     if moment is None:
         return "?"
-    local = moment.astimezone(ZoneInfo(time_zone()))
-    weekday = WEEKDAYS.get(language, WEEKDAYS["de"])[local.weekday()]
-    return f"{weekday}, {local:%H:%M}" + (" Uhr" if language == "de" else "")
+    zone = ZoneInfo(time_zone())
+    local = moment.astimezone(zone)
+    days_ahead = (local.date() - current.astimezone(zone).date()).days
+    lang = language if language in WEEKDAYS else "de"
+    if days_ahead == 0:
+        day = TODAY[lang]
+    elif days_ahead == 1:
+        day = TOMORROW[lang]
+    else:
+        day = WEEKDAYS[lang][local.weekday()]
+    if lang == "de":
+        return f"{day} um {local:%H:%M} Uhr"
+    return f"{day} at {local:%H:%M}"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions import handoff as handoff_actions
-from actions.handoff import ActionRequestHuman
+from actions.handoff import ActionRequestHuman, when_phrase
 from actions.topics import ActionClarify
 from bot.db import conversations as queries
 from bot.db.orm import Handoff
@@ -56,13 +56,13 @@ def conversation(action_database: None, demo_sessions: sessionmaker[Session]) ->
             SATURDAY_17_BERLIN,
             "de",
             "utter_handoff_outside_hours",
-            ("next_opening", "Montag, 08:00 Uhr"),
+            ("next_opening", "Montag um 08:00 Uhr"),
         ),
         (
             SATURDAY_17_BERLIN,
             "en",
             "utter_handoff_outside_hours",
-            ("next_opening", "Monday, 08:00"),
+            ("next_opening", "Monday at 08:00"),
         ),
     ],
 )
@@ -90,6 +90,35 @@ async def test_the_customer_hears_when_a_person_answers(
             "text": "Mensch bitte",
             "intent": "request_human",
         }
+
+
+def berlin(day: int, hour: int) -> dt.datetime:
+    """A moment in November 2026, when Berlin is UTC+1."""
+    return dt.datetime(2026, 11, day, hour - 1, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("opening", "current", "language", "expected"),
+    [
+        (berlin(23, 8), berlin(23, 6), "de", "heute um 08:00 Uhr"),
+        (berlin(23, 8), berlin(23, 6), "en", "today at 08:00"),
+        (berlin(28, 9), berlin(27, 21), "de", "morgen um 09:00 Uhr"),
+        (berlin(28, 9), berlin(27, 21), "en", "tomorrow at 09:00"),
+        (berlin(30, 8), berlin(28, 17), "de", "Montag um 08:00 Uhr"),
+        (berlin(30, 8), berlin(28, 17), "fr", "Montag um 08:00 Uhr"),
+    ],
+)
+def test_the_way_back_to_a_person_is_said_as_a_customer_would(
+    opening: dt.datetime, current: dt.datetime, language: str, expected: str
+) -> None:
+    assert when_phrase(opening, current, language) == expected
+
+
+def test_a_late_evening_counts_in_berlin_not_in_utc() -> None:
+    # 00:30 in Berlin is still the previous day in UTC: the opening at 08:00 is "today".
+    opening = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.timezone.utc)
+    current = dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.timezone.utc)
+    assert when_phrase(opening, current, "de") == "heute um 08:00 Uhr"
 
 
 @pytest.mark.usefixtures("conversation")
