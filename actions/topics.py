@@ -1,4 +1,5 @@
-"""Topic buttons: answering a chosen topic, and asking back when a message was not understood."""
+"""Topics: answering one chosen with a button, the further questions of a message that asks
+several, and asking back when a message was not understood."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.responses import DomainResponses
 FALLBACK_INTENT = "nlu_fallback"
 RETRIEVAL_INTENTS = ("faq", "club")
 CLARIFY_TOPICS = 2
+MOST_FURTHER_ANSWERS = 3
 
 
 class ActionAnswerTopic(Action):  # type: ignore[misc]
@@ -26,14 +28,48 @@ class ActionAnswerTopic(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         topic = next(tracker.get_latest_entity_values("topic"), None)
-        language = tracker.get_slot("language") or "de"
         if topic is None or f"utter_{topic}" not in domain.get("responses", {}):
             dispatcher.utter_message(response="utter_help")
-        elif topic.startswith("club/"):
-            await utter_club_topic(dispatcher, topic, language)
         else:
-            dispatcher.utter_message(response=f"utter_{topic}")
+            await utter_topic(dispatcher, topic, tracker.get_slot("language") or "de")
         return []
+
+
+class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
+    """After the answer to a message, the answers to the other questions it asked
+    ("Was kostet der Versand, und wie lange habe ich für die Rückgabe Zeit?"), in the
+    customer's order. The NLU pipeline lists them (bot/rasa_further_questions.py); a
+    message with one question lists none, and this says nothing."""
+
+    def name(self) -> str:
+        return "action_answer_further_questions"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        responses = domain.get("responses", {})
+        language = tracker.get_slot("language") or "de"
+        for topic in further_topics(tracker.latest_message):
+            if f"utter_{topic}" in responses:
+                await utter_topic(dispatcher, topic, language)
+        return []
+
+
+async def utter_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
+    """The answer on an faq/ or club/ topic; Club answers carry the database's numbers."""
+    if topic.startswith("club/"):
+        await utter_club_topic(dispatcher, topic, language)
+    else:
+        dispatcher.utter_message(response=f"utter_{topic}")
+
+
+def further_topics(parse_data: dict[str, Any]) -> list[str]:
+    """The topics a message asked about besides the one already answered for its intent."""
+    intent = (parse_data.get("intent") or {}).get("name")
+    selected = ((parse_data.get("response_selector") or {}).get(intent) or {}).get("response")
+    answered = (selected or {}).get("intent_response_key")
+    asked = parse_data.get("questions") or []
+    return [topic for topic in asked if topic != answered][:MOST_FURTHER_ANSWERS]
 
 
 class ActionClarify(Action):  # type: ignore[misc]

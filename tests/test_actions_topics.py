@@ -1,4 +1,4 @@
-"""Topic buttons and the clarifying question for messages that were not understood."""
+"""Topic buttons, further questions in one message, and the clarifying question for misses."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.topics import (
+    ActionAnswerFurtherQuestions,
     ActionAnswerTopic,
     ActionClarify,
+    further_topics,
     likely_topics,
     previous_message_was_a_miss,
     topic_title_response,
@@ -129,3 +131,54 @@ async def test_unknown_or_missing_topic_shows_the_menu(entities: list[dict[str, 
     )
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_help"]
+
+
+def asked(answered: str, questions: list[str]) -> dict[str, Any]:
+    """Parse data of a message whose intent's topic was `answered` and which asked `questions`."""
+    intent = answered.split("/")[0]
+    return {
+        "intent": {"name": intent, "confidence": 0.9},
+        "response_selector": {intent: {"response": {"intent_response_key": answered}}},
+        "questions": questions,
+    }
+
+
+async def test_further_questions_are_answered_in_the_customers_order() -> None:
+    dispatcher = CollectingDispatcher()
+    parse = asked("faq/returns", ["faq/shipping_abroad", "faq/returns", "faq/invoice"])
+
+    await ActionAnswerFurtherQuestions().run(
+        dispatcher, tracker([user("faq", parse)], language="en"), DOMAIN
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_faq/shipping_abroad",
+        "utter_faq/invoice",
+    ]
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        {"intent": {"name": "faq"}},
+        asked("faq/returns", []),
+        asked("faq/returns", ["faq/returns"]),
+        asked("faq/returns", ["faq/no_longer_a_topic"]),
+    ],
+)
+async def test_a_message_with_one_question_gets_no_further_answer(parse: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+
+    await ActionAnswerFurtherQuestions().run(dispatcher, tracker([user("faq", parse)]), DOMAIN)
+
+    assert dispatcher.messages == []
+
+
+def test_at_most_three_further_answers() -> None:
+    many = ["faq/store_hours", "faq/contact", "faq/invoice", "faq/refund", "faq/returns"]
+    assert further_topics(asked("club/rewards", many)) == many[:3]
+
+
+def test_a_topic_of_another_retrieval_intent_counts_as_not_yet_answered() -> None:
+    parse = asked("club/earn_points", ["club/earn_points", "faq/shipping_germany"])
+    assert further_topics(parse) == ["faq/shipping_germany"]

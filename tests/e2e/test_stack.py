@@ -43,6 +43,42 @@ def test_faq_answer_from_the_response_selector(
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "topics"),
+    [
+        (
+            "Was kostet der Versand nach Österreich? Und wie lange hab ich für die Rückgabe?",
+            "de",
+            ["faq/shipping_abroad", "faq/returns"],
+        ),
+        (
+            "Can I pay with Klarna, and how long does express delivery take?",
+            "en",
+            ["faq/invoice", "faq/shipping_express"],
+        ),
+    ],
+)
+def test_a_message_with_several_questions_gets_an_answer_to_each(
+    stack: RunningStack, text: str, language: str, topics: list[str]
+) -> None:
+    replies = stack.say(f"e2e-several-{language}", text)
+    assert sorted(r["text"] for r in replies) == sorted(
+        REPLIES.text(f"utter_{topic}", language=language) for topic in topics
+    )
+
+
+def test_a_club_question_beside_a_service_question_is_answered_with_the_clubs_numbers(
+    stack: RunningStack,
+) -> None:
+    replies = stack.say(
+        "e2e-several-club", "wie sammel ich punkte und ab wann ist der versand gratis"
+    )
+    texts = [r["text"] for r in replies]
+    assert REPLIES.text("utter_faq/shipping_germany", language="de") in texts
+    assert any("1 Punkt pro vollem Euro" in t for t in texts)
+    assert len(texts) == 2
+
+
 def test_an_empty_message_gets_the_clarifying_question(stack: RunningStack) -> None:
     replies = stack.say("e2e-empty", "")
     assert [r["text"] for r in replies] == [REPLIES.text("utter_clarify", language="de")]

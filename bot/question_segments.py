@@ -1,0 +1,34 @@
+"""Where one customer message holds several questions: "Was kostet der Versand nach
+Österreich? Und wie lange habe ich für eine Rückgabe Zeit?"
+
+Customers often ask two or three things at once. The pipeline classifies the whole
+message, which answers one of them; bot/rasa_further_questions.py classifies each part
+this module cuts out, so the others are answered too. A cut too many is harmless there (a
+part that is no confident question of its own is dropped), a missed cut costs an answer,
+so this cuts at every sentence end and at the words that join two questions.
+
+Plain Python, no Rasa: unit tests and the Rasa component import it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[?!;])|(?<=[.:])(?=\s)|\n|(?:^|\s)\d\)(?=\s)")
+_JOINER = re.compile(
+    r"(?:^|,\s*|\s+)(?:und|and|außerdem|ausserdem|sowie|plus)\b\s*",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+
+
+def question_segments(text: str) -> list[str]:
+    """The parts of `text` that may each be a question of their own, in order; a message
+    with one part is one question."""
+    parts = []
+    for sentence in _SENTENCE_END.split(text):
+        for part in _JOINER.split(sentence):
+            cleaned = part.strip(" \t,;:.-–—")
+            if _WORD.search(cleaned):
+                parts.append(cleaned)
+    return parts

