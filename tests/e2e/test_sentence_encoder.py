@@ -14,6 +14,7 @@ from tests.e2e.conftest import PROJECT, require_rasa, run_in_rasa
 pytestmark = pytest.mark.e2e
 
 PROBE = PROJECT / "tests" / "e2e" / "sentence_encoder_probe.py"
+UMLAUT_PROBE = PROJECT / "tests" / "e2e" / "umlaut_probe.py"
 
 
 def features(*texts: str) -> list[list[dict[str, Any]]]:
@@ -52,3 +53,25 @@ def test_translations_are_closer_than_other_topics() -> None:
     for de, en, other in pairs:
         assert cosine(de, en) > cosine(de, other) + 0.2
     assert cosine(points_de, weather_de) < cosine(points_de, points_en) - 0.2
+
+
+def test_a_german_word_typed_without_umlauts_reaches_the_encoder_with_them() -> None:
+    require_rasa()
+    typed = ["wie lang hab ich zeit zum zurueckgeben", "Oeffnungszeiten in Koeln und Muenchen"]
+    spelled = run_in_rasa(UMLAUT_PROBE, json.dumps(typed))
+    assert spelled == [
+        "wie lang hab ich zeit zum zurückgeben",
+        "Öffnungszeiten in Köln und München",
+    ]
+    without, with_umlauts = (f[0]["rows"][0] for f in features(typed[0], spelled[0]))
+    assert without == with_umlauts
+
+
+def test_words_whose_ae_oe_ue_is_no_umlaut_stay_as_typed() -> None:
+    require_rasa()
+    typed = [
+        "neue Steuer, aktuell, Bauer, Michael, Israel, Manuel, Duell, Januar",
+        "does the blue queue continue? true, Tuesday, request, Boeing, Zoe",
+        "Strasse, muss, Grüße",
+    ]
+    assert run_in_rasa(UMLAUT_PROBE, json.dumps(typed)) == typed
