@@ -47,11 +47,9 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        responses = domain.get("responses", {})
         language = tracker.get_slot("language") or "de"
-        for topic in further_topics(tracker.latest_message):
-            if f"utter_{topic}" in responses:
-                await utter_topic(dispatcher, topic, language)
+        for topic in further_topics(tracker.latest_message, domain.get("responses", {})):
+            await utter_topic(dispatcher, topic, language)
         return []
 
 
@@ -63,17 +61,24 @@ async def utter_topic(dispatcher: CollectingDispatcher, topic: str, language: st
         dispatcher.utter_message(response=f"utter_{topic}")
 
 
-def further_topics(parse_data: dict[str, Any]) -> list[str]:
-    """The topics a message asked about besides the one already answered for its intent."""
+def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> list[str]:
+    """The topics with an answer that a message asked about besides the one already
+    answered for its intent."""
     intent = (parse_data.get("intent") or {}).get("name")
     selected = ((parse_data.get("response_selector") or {}).get(intent) or {}).get("response")
     answered = (selected or {}).get("intent_response_key")
-    asked = parse_data.get("questions") or []
-    return [topic for topic in asked if topic != answered][:MOST_FURTHER_ANSWERS]
+    asked = [
+        topic
+        for topic in parse_data.get("questions") or []
+        if topic != answered and f"utter_{topic}" in responses
+    ]
+    return asked[:MOST_FURTHER_ANSWERS]
 
 
 class ActionClarify(Action):  # type: ignore[misc]
-    """First miss: offer the two likeliest topics; a second miss in a row: the way to a person."""
+    """First miss: offer the two likeliest topics; a second miss in a row: the way to a person.
+    A message that mixes questions ("Versandkosten, und wie sammle ich Punkte?") reads as
+    unclear to the intent classifier; when its parts were clear, they are answered instead."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -81,12 +86,17 @@ class ActionClarify(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "de"
+        several = further_topics(tracker.latest_message, domain.get("responses", {}))
+        if len(several) > 1:
+            for topic in several:
+                await utter_topic(dispatcher, topic, language)
+            return []
         if previous_message_was_a_miss(tracker.events):
             dispatcher.utter_message(response="utter_offer_human")
             await request_handoff(dispatcher, tracker, reason="not_understood")
             return []
         responses = DomainResponses(domain.get("responses", {}))
-        language = tracker.get_slot("language") or "de"
         buttons = [
             {
                 "title": responses.text(title, language=language),
@@ -121,9 +131,11 @@ def likely_topics(parse_data: dict[str, Any]) -> list[str]:
 
 
 def previous_message_was_a_miss(events: list[dict[str, Any]]) -> bool:
-    """Whether the customer's message before the current one was not understood either."""
+    """Whether the customer's message before the current one was not understood either
+    (one whose several questions were answered was understood)."""
     user_turns = [e for e in events if e.get("event") == "user"]
     if len(user_turns) < 2:
         return False
-    intent = (user_turns[-2].get("parse_data") or {}).get("intent") or {}
-    return intent.get("name") == FALLBACK_INTENT
+    parse_data = user_turns[-2].get("parse_data") or {}
+    intent = parse_data.get("intent") or {}
+    return intent.get("name") == FALLBACK_INTENT and len(parse_data.get("questions") or []) < 2

@@ -17,7 +17,6 @@ Runs inside Rasa's training and server (config.yml names it), not in the gateway
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,7 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.linear_text_model import LinearTextModel
 from bot.question_segments import question_segments
 from bot.rasa_linear_component import LinearComponent
-from bot.sentence_encoder import SentenceEncoder
+from bot.sentence_encoder import shared_encoder
 
 QUESTIONS = "questions"
 
@@ -60,7 +59,7 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
         if not several:
             return messages
         texts = [part for _, parts in several for part in parts]
-        rankings = iter(self._trained.rankings(texts, _encoder().encode(texts)))
+        rankings = iter(self._trained.rankings(texts, shared_encoder().encode(texts)))
         for message, parts in several:
             topics: list[str] = []
             for ranking in (next(rankings) for _ in parts):
@@ -71,9 +70,3 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
             if len(distinct) > 1:
                 message.set(QUESTIONS, distinct, add_to_output=True)
         return messages
-
-
-@functools.cache
-def _encoder() -> SentenceEncoder:
-    """The multilingual sentence encoder the classifier was trained with, loaded once."""
-    return SentenceEncoder()

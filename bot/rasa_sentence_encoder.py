@@ -31,7 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.rasa_own_code import OwnCodeFingerprint
-from bot.sentence_encoder import SentenceEncoder
+from bot.sentence_encoder import shared_encoder
 
 # Encoding a list costs about a tenth per message of encoding one at a time.
 _BATCH_SIZE = 256
@@ -43,7 +43,7 @@ class SentenceEncoderFeaturizer(OwnCodeFingerprint, DenseFeaturizer, GraphCompon
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        self._encoder = SentenceEncoder()
+        self._encoder = shared_encoder()
 
     @classmethod
     def create(

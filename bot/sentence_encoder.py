@@ -16,6 +16,7 @@ several-questions step (bot/rasa_further_questions.py) both encode through this.
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import product
 
@@ -39,8 +40,13 @@ _UMLAUTS = {
     "OE": "Ö",
     "UE": "Ü",
 }
-_WORD = re.compile(r"\w+")
 _SPOT = re.compile("|".join(_UMLAUTS))
+_WORD = re.compile(r"\w+")
+# Longer "words" (a pasted code, a run of letters) are left as typed.
+_LONGEST_WORD = 40
+# Words whose spelling a running server remembers; the rest are scored again (about
+# 0.05 ms a word), so memory stays bounded whatever customers type.
+_KNOWN_SPELLINGS = 50_000
 
 
 class SentenceEncoder:
@@ -48,7 +54,7 @@ class SentenceEncoder:
 
     def __init__(self) -> None:
         self._use = USE()
-        self._spellings: dict[str, str] = {}
+        self._spelling = functools.lru_cache(maxsize=_KNOWN_SPELLINGS)(self._likeliest)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One row per text, umlauts put back first."""
@@ -56,16 +62,16 @@ class SentenceEncoder:
 
     def with_umlauts(self, text: str) -> str:
         """`text` with each word in the spelling the encoder knows best."""
-        return _WORD.sub(lambda match: self._spelling(match.group()), text)
+        return _WORD.sub(lambda match: self._respelled(match.group()), text)
 
-    def _spelling(self, word: str) -> str:
-        if word not in self._spellings:
-            self._spellings[word] = self._likeliest(word)
-        return self._spellings[word]
+    def _respelled(self, word: str) -> str:
+        if len(word) > _LONGEST_WORD or not _SPOT.search(word):
+            return word
+        return str(self._spelling(word))
 
     def _likeliest(self, word: str) -> str:
         spots = [m.start() for m in _SPOT.finditer(word)]
-        if not spots or len(spots) > _MOST_SPOTS:
+        if len(spots) > _MOST_SPOTS:
             return word
         best, best_score = word, self._score(word) + _MARGIN
         for choice in product((False, True), repeat=len(spots)):
@@ -83,10 +89,17 @@ class SentenceEncoder:
         scores = tokenizer._scores
         return float(
             sum(
-                scores[piece] if piece < len(scores) else tokenizer._unk_score
+                tokenizer._unk_score if piece == tokenizer._unk_id else scores[piece]
                 for piece in tokenizer._encode_one(word)
             )
         )
+
+
+@functools.cache
+def shared_encoder() -> SentenceEncoder:
+    """The one encoder of a process: the featurizer and the several-questions step share
+    it (about 116 MB each otherwise)."""
+    return SentenceEncoder()
 
 
 def _with_umlauts_at(word: str, spots: list[int]) -> str:

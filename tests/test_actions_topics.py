@@ -176,9 +176,33 @@ async def test_a_message_with_one_question_gets_no_further_answer(parse: dict[st
 
 def test_at_most_three_further_answers() -> None:
     many = ["faq/store_hours", "faq/contact", "faq/invoice", "faq/refund", "faq/returns"]
-    assert further_topics(asked("club/rewards", many)) == many[:3]
+    assert further_topics(asked("club/rewards", many), DOMAIN["responses"]) == many[:3]
+    unknown_first = ["faq/no_longer_a_topic", *many]
+    assert further_topics(asked("club/rewards", unknown_first), DOMAIN["responses"]) == many[:3]
 
 
 def test_a_topic_of_another_retrieval_intent_counts_as_not_yet_answered() -> None:
     parse = asked("club/earn_points", ["club/earn_points", "faq/shipping_germany"])
-    assert further_topics(parse) == ["faq/shipping_germany"]
+    assert further_topics(parse, DOMAIN["responses"]) == ["faq/shipping_germany"]
+
+
+MIXED = {
+    **UNCLEAR,
+    "questions": ["faq/shipping_germany", "faq/returns"],
+}
+
+
+async def test_an_unclear_message_whose_questions_were_clear_gets_the_answers() -> None:
+    dispatcher = CollectingDispatcher()
+
+    await ActionClarify().run(dispatcher, tracker([user("", MIXED)]), DOMAIN)
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_faq/shipping_germany",
+        "utter_faq/returns",
+    ]
+
+
+def test_a_message_whose_questions_were_answered_is_no_miss() -> None:
+    assert not previous_message_was_a_miss([user("", MIXED), user("nlu_fallback")])
+    assert previous_message_was_a_miss([user("", UNCLEAR), user("nlu_fallback")])

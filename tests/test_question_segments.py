@@ -28,6 +28,7 @@ from bot.question_segments import question_segments
             ["Hallo!", "Zwei Fragen", "Versand in die Schweiz", "Zahlung auf Rechnung"],
         ),
         ("Rückgabe geht?\nUnd Umtausch im Laden?", ["Rückgabe geht?", "Umtausch im Laden?"]),
+        ("1. Versand nach CH 2. Rechnung?", ["Versand nach CH", "Rechnung?"]),
         ("Außerdem: gibt es Gutscheine?", ["gibt es Gutscheine?"]),
     ],
 )
