@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.club import utter_club_topic
 from actions.handoff import request_handoff
+from bot.question_segments import QUESTIONS
 from bot.responses import DomainResponses
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -47,10 +48,19 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        language = tracker.get_slot("language") or "de"
-        for topic in further_topics(tracker.latest_message, domain.get("responses", {})):
-            await utter_topic(dispatcher, topic, language)
+        await utter_topics(
+            dispatcher, tracker, further_topics(tracker.latest_message, domain.get("responses", {}))
+        )
         return []
+
+
+async def utter_topics(
+    dispatcher: CollectingDispatcher, tracker: Tracker, topics: list[str]
+) -> None:
+    """The answers on several topics, in order, in the conversation's language."""
+    language = tracker.get_slot("language") or "de"
+    for topic in topics:
+        await utter_topic(dispatcher, topic, language)
 
 
 async def utter_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
@@ -69,7 +79,7 @@ def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> lis
     answered = (selected or {}).get("intent_response_key")
     asked = [
         topic
-        for topic in parse_data.get("questions") or []
+        for topic in parse_data.get(QUESTIONS) or []
         if topic != answered and f"utter_{topic}" in responses
     ]
     return asked[:MOST_FURTHER_ANSWERS]
@@ -86,17 +96,16 @@ class ActionClarify(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        language = tracker.get_slot("language") or "de"
         several = further_topics(tracker.latest_message, domain.get("responses", {}))
         if len(several) > 1:
-            for topic in several:
-                await utter_topic(dispatcher, topic, language)
+            await utter_topics(dispatcher, tracker, several)
             return []
         if previous_message_was_a_miss(tracker.events):
             dispatcher.utter_message(response="utter_offer_human")
             await request_handoff(dispatcher, tracker, reason="not_understood")
             return []
         responses = DomainResponses(domain.get("responses", {}))
+        language = tracker.get_slot("language") or "de"
         buttons = [
             {
                 "title": responses.text(title, language=language),
@@ -138,4 +147,4 @@ def previous_message_was_a_miss(events: list[dict[str, Any]]) -> bool:
         return False
     parse_data = user_turns[-2].get("parse_data") or {}
     intent = parse_data.get("intent") or {}
-    return intent.get("name") == FALLBACK_INTENT and len(parse_data.get("questions") or []) < 2
+    return intent.get("name") == FALLBACK_INTENT and len(parse_data.get(QUESTIONS) or []) < 2

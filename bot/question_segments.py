@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import re
 
+# The parse key under which the pipeline lists the topics of a message's several
+# questions (bot/rasa_further_questions.py) and the actions read them (actions/topics.py).
+QUESTIONS = "questions"
 _SENTENCE_END = re.compile(r"(?<=[?!;])|(?<=[.:])(?=\s)|\n|(?:^|\s)\d[.)](?=\s)")
 _JOINER = re.compile(
     r"(?:^|,\s*|(?<!\s)\s+)(?:und|and|außerdem|ausserdem|sowie|plus)\b\s*",

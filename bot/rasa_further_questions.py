@@ -27,11 +27,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.linear_text_model import LinearTextModel
-from bot.question_segments import question_segments
+from bot.question_segments import QUESTIONS, question_segments
 from bot.rasa_linear_component import LinearComponent
 from bot.sentence_encoder import shared_encoder
-
-QUESTIONS = "questions"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
