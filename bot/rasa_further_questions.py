@@ -46,7 +46,7 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
         intent, so a part that is a greeting or a remark is told apart from a question."""
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         labels = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
-        return self._keep(self._fit(examples, labels))
+        return self._keep(self._fit(examples, labels, training_data))
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Adds `questions` to each message that asks about two or more topics."""

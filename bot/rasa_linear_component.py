@@ -21,8 +21,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.linear_text_model import LinearTextModel
+from bot.lookup_phrases import LookupPhrases
 from bot.rasa_own_code import OwnCodeFingerprint
 from bot.rasa_sentence_encoder import SentenceEncoderFeaturizer
 
@@ -48,10 +50,16 @@ class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # 
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """C: inverse regularisation strength; sentence_weight: scale of the encoder's vector
-        against the unit-length n-gram vectors (both chosen by cross-validation on the
-        training data); ranking_length: how many labels the parse lists."""
-        return {"C": 10.0, "sentence_weight": 1.0, "ranking_length": LABEL_RANKING_LENGTH}
+        """C: inverse regularisation strength; sentence_weight and lookup_weight: scale of
+        the encoder's vector and of the lookup tables' inputs against the unit-length n-gram
+        vectors (all chosen by cross-validation on the training data); ranking_length: how
+        many labels the parse lists."""
+        return {
+            "C": 10.0,
+            "sentence_weight": 1.0,
+            "lookup_weight": 0.5,
+            "ranking_length": LABEL_RANKING_LENGTH,
+        }
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -103,13 +111,18 @@ class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # 
             (directory / _MODEL_FILE).write_bytes(pickle.dumps(trained))
         return self._resource
 
-    def _fit(self, messages: list[Message], labels: list[str]) -> LinearTextModel:
-        """The linear model on these messages with this component's settings."""
+    def _fit(
+        self, messages: list[Message], labels: list[str], training_data: TrainingData
+    ) -> LinearTextModel:
+        """The linear model on these messages with this component's settings and the
+        training data's lookup tables."""
         return LinearTextModel.fit(
             *model_inputs(messages),
             labels,
             C=self._config["C"],
             sentence_weight=self._config["sentence_weight"],
+            lookups=LookupPhrases.from_rasa(training_data.lookup_tables),
+            lookup_weight=self._config["lookup_weight"],
         )
 
     def _rankings(

@@ -33,7 +33,7 @@ class LinearIntentClassifier(IntentClassifier, LinearComponent[LinearTextModel])
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the classifier on every intent example with text."""
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
-        return self._keep(self._fit(examples, [m.get(INTENT) for m in examples]))
+        return self._keep(self._fit(examples, [m.get(INTENT) for m in examples], training_data))
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets the intent and the ranking Rasa's fallback and policies read; a message

@@ -78,7 +78,7 @@ class LinearTopicSelector(IntentClassifier, LinearComponent[TopicModels]):  # ty
             if len(set(topics)) == 1:
                 only_topic[retrieval_intent] = topics[0]
             elif topics:
-                by_retrieval_intent[retrieval_intent] = self._fit(examples, topics)
+                by_retrieval_intent[retrieval_intent] = self._fit(examples, topics, training_data)
         return self._keep(
             TopicModels(by_retrieval_intent, only_topic, dict(training_data.responses))
         )

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import httpx
@@ -36,18 +37,29 @@ DEMO_DAY = dt.date(2026, 11, 23)
 """The reset day for which shared/demo-company.md prints its dates."""
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set (no PostgreSQL for tests on this machine)")
-    probe = create_engine(url)
+DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+"""The machines' local PostgreSQL (trust auth); a laptop without one skips these tests."""
+
+
+@cache
+def _postgres_unreachable(url: str) -> str | None:
+    """Why the test PostgreSQL cannot be used, asked once so a laptop without one skips fast."""
+    probe = create_engine(url, connect_args={"connect_timeout": 5})
     try:
         with probe.connect() as connection:
             connection.execute(text("SELECT 1"))
     except OperationalError as error:
-        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error.orig}")
+        return f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {error.orig}"
     finally:
         probe.dispose()
+    return None
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
+    reason = _postgres_unreachable(url)
+    if reason:
+        pytest.skip(f"{reason} (set TEST_DATABASE_URL to use another server)")
     return url
 
 

@@ -3,7 +3,8 @@ linear component (`intents` or `topics`) on the examples given as JSON ({label: 
 a label like `faq/returns` is a retrieval intent's topic), store and load it as Rasa does,
 train it once more, and print the parse of each message given as a third JSON list by the
 trained, the loaded and the retrained one, with the response Rasa's `utter_<retrieval intent>`
-action would send."""
+action would send. A fourth argument names a Rasa NLU file whose lookup tables the training
+data gets, read by Rasa's own loader."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -64,6 +66,7 @@ def main() -> None:
         responses={
             f"utter_{label}": [{TEXT: f"answer for {label}"}] for label in examples if "/" in label
         },
+        lookup_tables=load_data(sys.argv[4]).lookup_tables if len(sys.argv) > 4 else None,
     )
     encoder.process_training_data(training)
     with tempfile.TemporaryDirectory() as folder:

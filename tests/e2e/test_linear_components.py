@@ -81,9 +81,9 @@ TOPIC_EXAMPLES = {
 
 
 def parses(
-    component: str, examples: dict[str, list[str]], texts: list[str]
+    component: str, examples: dict[str, list[str]], texts: list[str], *lookups: str
 ) -> dict[str, list[dict[str, Any]]]:
-    return dict(run_in_rasa(PROBE, component, json.dumps(examples), json.dumps(texts)))
+    return dict(run_in_rasa(PROBE, component, json.dumps(examples), json.dumps(texts), *lookups))
 
 
 def test_new_wordings_get_their_intent_with_a_sorted_ranking() -> None:
@@ -139,3 +139,46 @@ def test_each_retrieval_intent_gets_its_topic_in_rasas_format() -> None:
     assert only_topic["confidence"] == 1.0, "a retrieval intent with one topic has no doubt"
     assert result["loaded"] == result["trained"]
     assert result["retrained"] == result["trained"], "the same data gave another model"
+
+
+SHIPPING_EXAMPLES = {
+    "faq/shipping_germany": [
+        "Was kostet der Versand innerhalb Deutschlands?",
+        "Wie lange dauert die Lieferung nach Hamburg?",
+        "Ich wohne in Köln, was kostet das Paket?",
+        "How long does delivery to Berlin take?",
+        "Shipping costs within Germany?",
+    ],
+    "faq/shipping_abroad": [
+        "Liefert ihr nach Österreich?",
+        "Was kostet der Versand in die Schweiz?",
+        "Ich wohne in Wien, wie lange dauert das?",
+        "How long does delivery to Zurich take?",
+        "Do you ship to Austria?",
+    ],
+}
+
+
+def test_the_shops_place_lists_tell_which_country_a_town_is_in() -> None:
+    """Towns that no example names: only data/lookups/places.yml knows their country."""
+    require_rasa()
+    texts = [
+        "Ich wohne in Dornbirn, wie lange dauert die Lieferung?",
+        "Lieferung nach Regensburg, was kostet das?",
+        "How long does shipping to Lugano take?",
+        "I live in Rostock, what does delivery cost?",
+    ]
+    lookups = str(PROJECT / "data" / "lookups" / "places.yml")
+
+    result = parses("topics", SHIPPING_EXAMPLES, texts, lookups)
+
+    topics = [
+        p["response_selector"]["faq"]["response"]["intent_response_key"] for p in result["trained"]
+    ]
+    assert topics == [
+        "faq/shipping_abroad",
+        "faq/shipping_germany",
+        "faq/shipping_abroad",
+        "faq/shipping_germany",
+    ]
+    assert result["loaded"] == result["trained"]

@@ -44,6 +44,22 @@ def test_faq_answer_from_the_response_selector(
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "topic"),
+    [
+        ("Ich wohne in Dornbirn, wie lange dauert die Lieferung zu mir?", "de", "shipping_abroad"),
+        ("Was zahl ich fürs Liefern nach Regensburg?", "de", "shipping_germany"),
+        ("How long does a parcel to Lugano take?", "en", "shipping_abroad"),
+        ("What does delivery to Rostock cost?", "en", "shipping_germany"),
+    ],
+)
+def test_a_town_the_examples_never_name_gets_its_countrys_shipping_answer(
+    stack: RunningStack, text: str, language: str, topic: str
+) -> None:
+    replies = stack.say(f"e2e-place-{language}-{topic}", text)
+    assert [r["text"] for r in replies] == [REPLIES.text(f"utter_faq/{topic}", language=language)]
+
+
+@pytest.mark.parametrize(
     ("text", "language", "topics"),
     [
         (
