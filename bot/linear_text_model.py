@@ -10,7 +10,7 @@ Fitting takes seconds and has no random seed, so the model a measurement scored 
 model that is served.
 
 No Rasa here: the Rasa components (bot/rasa_linear_intents.py,
-bot/rasa_linear_topics.py) hand it texts and sentence vectors.
+bot/rasa_linear_topics.py) hand it texts, sentence vectors and lookup tables.
 """
 
 from __future__ import annotations

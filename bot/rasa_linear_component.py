@@ -2,8 +2,9 @@
 
 The intent classifier (bot/rasa_linear_intents.py), the topic selector
 (bot/rasa_linear_topics.py) and the several-questions step (bot/rasa_further_questions.py)
-fit bot/linear_text_model.py's classifier on the message text and the sentence encoder's
-vector, and keep what they fitted as one pickle in Rasa's model storage.
+fit bot/linear_text_model.py's classifier on the message text, the sentence encoder's
+vector and the training data's lookup tables, and keep what they fitted as one pickle in
+Rasa's model storage.
 
 Runs inside Rasa's training and server (config.yml names the components), not in the
 gateway.

@@ -18,7 +18,7 @@ import redis
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions import database
@@ -42,24 +42,32 @@ DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @cache
-def _postgres_unreachable(url: str) -> str | None:
-    """Why the test PostgreSQL cannot be used, asked once so a laptop without one skips fast."""
-    probe = create_engine(url, connect_args={"connect_timeout": 5})
+def _postgres_unusable(url: str) -> str | None:
+    """Why the test PostgreSQL cannot be used, asked once so a laptop without one skips fast.
+    A URL that is no database URL, or names a driver that is not installed, is the user's
+    mistake and fails instead."""
+    try:
+        probe = create_engine(url, connect_args={"connect_timeout": 5})
+    except (ArgumentError, ImportError) as error:
+        pytest.fail(f"TEST_DATABASE_URL={url!r} cannot be used: {error}", pytrace=False)
     try:
         with probe.connect() as connection:
             connection.execute(text("SELECT 1"))
     except OperationalError as error:
-        return f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {error.orig}"
+        first_line = str(error.orig).strip().splitlines()[0]
+        return f"PostgreSQL at {make_url(url).render_as_string()} cannot be used: {first_line}"
     finally:
         probe.dispose()
     return None
 
 
 def _postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
-    reason = _postgres_unreachable(url)
+    configured = os.environ.get("TEST_DATABASE_URL", "").strip()
+    url = configured or DEFAULT_TEST_DATABASE_URL
+    reason = _postgres_unusable(url)
     if reason:
-        pytest.skip(f"{reason} (set TEST_DATABASE_URL to use another server)")
+        hint = "" if configured else " (TEST_DATABASE_URL is unset: this is its default)"
+        pytest.skip(f"{reason}{hint}; start it and `createdb test`, or set TEST_DATABASE_URL")
     return url
 
 

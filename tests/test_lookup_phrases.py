@@ -28,11 +28,16 @@ def _project_tables() -> LookupPhrases:
         {
             "name": block["lookup"],
             "elements": [
-                line.strip()[2:] for line in block["examples"].splitlines() if line.strip()
+                line.strip()[1:].strip()
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("-")
             ],
         }
         for block in blocks["nlu"]
     )
+
+
+PLACES = _project_tables()
 
 
 @pytest.mark.parametrize(
@@ -48,6 +53,9 @@ def _project_tables() -> LookupPhrases:
         ("Köln oder Wien?", ["places_austria", "places_germany"]),
         ("Koelner Dom", []),
         ("Wienerwald", []),
+        ("Do you ship to Zurich or Geneva?", ["places_switzerland"]),
+        ("lieferung nach koln", ["places_germany"]),
+        ("lieferung nach K\u006f\u0308ln", ["places_germany"]),  # o + a separate umlaut mark
         ("", []),
     ],
 )
@@ -57,7 +65,7 @@ def test_a_message_names_a_table_by_whole_words_in_any_spelling(
     assert sorted(TABLES.names(text)) == names
 
 
-def test_tables_keep_rasas_order_of_names_sorted_and_merge_repeated_names() -> None:
+def test_tables_are_sorted_by_name_and_repeated_names_merge() -> None:
     tables = LookupPhrases.from_rasa(
         [
             {"name": "b", "elements": ["Bern"]},
@@ -68,6 +76,12 @@ def test_tables_keep_rasas_order_of_names_sorted_and_merge_repeated_names() -> N
     assert list(tables.tables) == ["a", "b"]
     assert tables.tables["b"] == {("bern",), ("basel",)}
     assert tables.longest == 1
+
+
+def test_a_table_read_from_a_file_by_rasa_is_a_phrase_a_line() -> None:
+    tables = LookupPhrases.from_rasa([{"name": "places", "elements": "Wien\nSt. Gallen\n"}])
+    assert tables.tables["places"] == {("wien",), ("st", "gallen")}
+    assert tables.longest == 2
 
 
 def test_spelling_drops_accents_and_spells_out_umlauts() -> None:
@@ -95,19 +109,24 @@ def test_no_tables_name_nothing() -> None:
         ("Regensburg", "places_germany"),
         ("Munich", "places_germany"),
         ("Sylt", "places_germany"),
+        ("Dusseldorf", "places_germany"),
+        ("Halle (Saale)", "places_germany"),
+        ("Osterreich", "places_austria"),
     ],
 )
 def test_the_shops_place_lists_know_each_country(place: str, table: str) -> None:
-    assert _project_tables().names(f"ich wohne in {place}") == [table]
+    assert PLACES.names(f"ich wohne in {place}") == [table]
 
 
-@pytest.mark.parametrize("word", ["Essen", "Halle", "Baden", "Hof", "Zug"])
+@pytest.mark.parametrize(
+    "word", ["Essen", "Halle", "Baden", "Hof", "Zug", "Hamm", "Sitten", "Rügen", "Franken"]
+)
 def test_the_place_lists_leave_out_towns_named_like_everyday_words(word: str) -> None:
-    assert _project_tables().names(f"mit dem {word}") == []
+    assert PLACES.names(f"mit dem {word}") == []
 
 
 def test_no_place_is_listed_for_two_countries() -> None:
-    tables = _project_tables().tables
+    tables = PLACES.tables
     names = list(tables)
     for index, first in enumerate(names):
         for second in names[index + 1 :]:
