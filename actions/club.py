@@ -76,6 +76,7 @@ def programme_variables(programme: Programme, language: str) -> dict[str, str]:
             f"{number(r.points)} → {format_euros(r.voucher_value_cents, language)}"
             for r in programme.rewards
         ),
+        "first_reward_points": number(min((r.points for r in programme.rewards), default=0)),
     }
     for tier in programme.tiers:
         variables[f"tier_{tier.code}_name"] = tier_name(tier.code)

@@ -73,6 +73,7 @@ async def test_club_overview_is_filled_from_the_database(
         "1",
         "24",
     )
+    assert message["first_reward_points"] == "500"
     assert (message["programme"], message["voucher_days"]) == ("Nordlicht Club", "90")
 
 
