@@ -30,6 +30,11 @@ from bot.question_segments import question_segments
         ("Rückgabe geht?\nUnd Umtausch im Laden?", ["Rückgabe geht?", "Umtausch im Laden?"]),
         ("1. Versand nach CH 2. Rechnung?", ["Versand nach CH", "Rechnung?"]),
         ("Außerdem: gibt es Gutscheine?", ["gibt es Gutscheine?"]),
+        (
+            "shipping to zurich price + do you take apple pay",
+            ["shipping to zurich price", "do you take apple pay"],
+        ),
+        ("Versand & Rückgabe nach AT?", ["Versand", "Rückgabe nach AT?"]),
     ],
 )
 def test_several_questions_are_cut_apart(text: str, parts: list[str]) -> None:
@@ -43,6 +48,7 @@ def test_several_questions_are_cut_apart(text: str, parts: list[str]) -> None:
         "Gibt es für 1.000 Punkte einen 12-€-Gutschein?",
         "wie viel kostet 1 gutschein",
         "Wieviel sind 2.500 Punkte wert?",
+        "Ist der 5-€-Gutschein+Versand gratis?",
     ],
 )
 def test_one_question_stays_whole(text: str) -> None:

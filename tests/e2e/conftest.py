@@ -29,6 +29,11 @@ RASA_PYTHON = PROJECT / ".venv-rasa" / "bin" / "python"
 STARTUP_TIMEOUT_SECONDS = 300
 RESTART_DELAY_SECONDS = 8
 REPLIES = DomainResponses.from_domain(PROJECT / "domain")
+# How the handoff's first reply begins, within service hours or outside them.
+HANDOFF_STARTS = {
+    "de": ("Ich gebe dich an", "Unser Kundenservice ist gerade nicht"),
+    "en": ("I'm passing you", "Our customer service team is not in"),
+}
 
 
 @dataclass

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.rasa_auth import rasa_auth_headers
-from tests.e2e.conftest import REPLIES, RESTART_DELAY_SECONDS, RunningStack
+from tests.e2e.conftest import HANDOFF_STARTS, REPLIES, RESTART_DELAY_SECONDS, RunningStack
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +57,27 @@ def test_a_town_the_examples_never_name_gets_its_countrys_shipping_answer(
 ) -> None:
     replies = stack.say(f"e2e-place-{language}-{topic}", text)
     assert [r["text"] for r in replies] == [REPLIES.text(f"utter_faq/{topic}", language=language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "ask_for_team"),
+    [
+        ("Ich warte noch auf meine Lieferung, wo steckt die gerade?", "de", "Mitarbeiter"),
+        ("I'm still waiting for my delivery, where is it right now?", "en", "agent"),
+    ],
+)
+def test_a_question_about_an_order_says_what_the_bot_knows_and_offers_the_team(
+    stack: RunningStack, text: str, language: str, ask_for_team: str
+) -> None:
+    chat = f"e2e-order-{language}"
+    replies = stack.say(chat, text)
+    answer = REPLIES.text("utter_faq/order_status", language=language)
+    assert [r["text"] for r in replies] == [answer]
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/request_human"]
+    # The answer names a word to write instead of the button; that word must work.
+    assert f"„{ask_for_team}“" in answer or f"“{ask_for_team}”" in answer
+    handed = stack.say(chat, ask_for_team)
+    assert handed[0]["text"].startswith(HANDOFF_STARTS[language]), handed
 
 
 @pytest.mark.parametrize(
