@@ -6,8 +6,7 @@ message, which answers one of them; bot/rasa_further_questions.py classifies eac
 this module cuts out, so the others are answered too. A cut too many rarely costs there (a
 part that is no confident question of its own is dropped; 5 of 1,980 held-out messages,
 each one question, got a second answer), a missed cut costs an answer, so this cuts at
-every sentence end, before "1)", "2)" and at the words (or "+", "&") that join two
-questions.
+every sentence end, before "1)", "2)" and at the words (or a "+") that join two questions.
 
 Plain Python, no Rasa: unit tests and the Rasa component import it.
 """
@@ -20,9 +19,10 @@ import re
 # questions (bot/rasa_further_questions.py) and the actions read them (actions/topics.py).
 QUESTIONS = "questions"
 _SENTENCE_END = re.compile(r"(?<=[?!;])|(?<=[.:])(?=\s)|\n|(?:^|\s)\d[.)](?=\s)")
-# "und", "and" and their kin, or a "+" or "&" standing between two questions.
+# "und", "and" and their kin, or a "+" between two questions. Not "&", which names
+# ("Nordlicht Home & Style", "Miles & More") hold, and not a "+" between numbers ("5 + 1").
 _JOINER = re.compile(
-    r"(?:(?:^|,\s*|(?<!\s)\s+)(?:und|and|außerdem|ausserdem|sowie|plus)\b|\s+[+&](?=\s))\s*",
+    r"(?:(?:^|,\s*|(?<!\s)\s+)(?:und|and|außerdem|ausserdem|sowie|plus)\b|(?<!\d)\s+\+(?=\s+\D))\s*",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")

@@ -34,7 +34,10 @@ from bot.question_segments import question_segments
             "shipping to zurich price + do you take apple pay",
             ["shipping to zurich price", "do you take apple pay"],
         ),
-        ("Versand & Rückgabe nach AT?", ["Versand", "Rückgabe nach AT?"]),
+        (
+            "Versand nach AT? + wie lange hab ich für Rückgaben",
+            ["Versand nach AT?", "wie lange hab ich für Rückgaben"],
+        ),
     ],
 )
 def test_several_questions_are_cut_apart(text: str, parts: list[str]) -> None:
@@ -49,6 +52,9 @@ def test_several_questions_are_cut_apart(text: str, parts: list[str]) -> None:
         "wie viel kostet 1 gutschein",
         "Wieviel sind 2.500 Punkte wert?",
         "Ist der 5-€-Gutschein+Versand gratis?",
+        "Was ist Nordlicht Home & Style?",
+        "Sammle ich mit Miles & More auch Punkte?",
+        "Gibt es 5 + 1 gratis?",
     ],
 )
 def test_one_question_stays_whole(text: str) -> None:
