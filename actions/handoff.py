@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.database import session_factory
+from actions.topic_answers import further_topics, utter_topics
 from bot import handoff, identity
 from bot.clock import now, time_zone
 from bot.db import conversations as queries
@@ -36,7 +37,9 @@ TOMORROW = {"de": "morgen", "en": "tomorrow"}
 
 
 class ActionRequestHuman(Action):  # type: ignore[misc]
-    """A person was asked for, a complaint came in, or a low rating's offer was accepted."""
+    """A person was asked for, a complaint came in, or a low rating's offer was accepted.
+    A question asked in the same message ("Ich will mit jemandem sprechen. Und wie ist eure
+    E-Mail?") is answered first: the wait for a person is no reason to wait for a fact."""
 
     def name(self) -> str:
         return "action_request_human"
@@ -50,6 +53,9 @@ class ActionRequestHuman(Action):  # type: ignore[misc]
             reason = "complaint"
         else:
             reason = "asked_for_person"
+        await utter_topics(
+            dispatcher, tracker, further_topics(tracker.latest_message, domain.get("responses", {}))
+        )
         await request_handoff(dispatcher, tracker, reason=reason)
         return [SlotSet("low_rating", False)]
 

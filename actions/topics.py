@@ -8,15 +8,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.club import utter_club_topic
 from actions.handoff import request_handoff
+from actions.topic_answers import asks_for_person, further_topics, utter_topic, utter_topics
 from bot.question_segments import QUESTIONS
 from bot.responses import DomainResponses
 
 FALLBACK_INTENT = "nlu_fallback"
 RETRIEVAL_INTENTS = ("faq", "club")
 CLARIFY_TOPICS = 2
-MOST_FURTHER_ANSWERS = 3
 
 
 class ActionAnswerTopic(Action):  # type: ignore[misc]
@@ -40,7 +39,8 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     """After the answer to a message, the answers to the other questions it asked
     ("Was kostet der Versand, und wie lange habe ich für die Rückgabe Zeit?"), in the
     customer's order. The NLU pipeline lists them (bot/rasa_further_questions.py); a
-    message with one question lists none, and this says nothing."""
+    message with one question lists none, and this says nothing. Where a part asked for a
+    person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), the handoff follows."""
 
     def name(self) -> str:
         return "action_answer_further_questions"
@@ -51,44 +51,16 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
         await utter_topics(
             dispatcher, tracker, further_topics(tracker.latest_message, domain.get("responses", {}))
         )
+        if asks_for_person(tracker.latest_message):
+            await request_handoff(dispatcher, tracker, reason="asked_for_person")
         return []
-
-
-async def utter_topics(
-    dispatcher: CollectingDispatcher, tracker: Tracker, topics: list[str]
-) -> None:
-    """The answers on several topics, in order, in the conversation's language."""
-    language = tracker.get_slot("language") or "de"
-    for topic in topics:
-        await utter_topic(dispatcher, topic, language)
-
-
-async def utter_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
-    """The answer on an faq/ or club/ topic; Club answers carry the database's numbers."""
-    if topic.startswith("club/"):
-        await utter_club_topic(dispatcher, topic, language)
-    else:
-        dispatcher.utter_message(response=f"utter_{topic}")
-
-
-def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> list[str]:
-    """The topics with an answer that a message asked about besides the one already
-    answered for its intent."""
-    intent = (parse_data.get("intent") or {}).get("name")
-    selected = ((parse_data.get("response_selector") or {}).get(intent) or {}).get("response")
-    answered = (selected or {}).get("intent_response_key")
-    asked = [
-        topic
-        for topic in parse_data.get(QUESTIONS) or []
-        if topic != answered and f"utter_{topic}" in responses
-    ]
-    return asked[:MOST_FURTHER_ANSWERS]
 
 
 class ActionClarify(Action):  # type: ignore[misc]
     """First miss: offer the two likeliest topics; a second miss in a row: the way to a person.
     A message that mixes questions ("Versandkosten, und wie sammle ich Punkte?") reads as
-    unclear to the intent classifier; when its parts were clear, they are answered instead."""
+    unclear to the intent classifier; when its parts were clear, they are answered instead,
+    and where one part asked for a person, the conversation is handed over."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -97,6 +69,10 @@ class ActionClarify(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         several = further_topics(tracker.latest_message, domain.get("responses", {}))
+        if asks_for_person(tracker.latest_message):
+            await utter_topics(dispatcher, tracker, several)
+            await request_handoff(dispatcher, tracker, reason="asked_for_person")
+            return []
         if len(several) > 1:
             await utter_topics(dispatcher, tracker, several)
             return []

@@ -6,7 +6,11 @@ This step cuts the message into its questions (bot/question_segments.py), classi
 with a logistic regression over topics and the other intents (bot/linear_text_model.py),
 and when two or more parts are confident questions on different topics, lists those
 topics in the parse as `questions`, in the customer's order. The action that follows the
-first answer (actions/topics.py) answers the rest.
+first answer (actions/topics.py) answers the rest. Beside an intent that is no topic (a
+person asked for, a complaint), one confident question is listed too, and the handoff
+answers it before it hands over (actions/handoff.py). A part that asks for a person in a
+message read as a question sets `asks_for_person`, and the answer is followed by the
+handoff (actions/topics.py).
 
 A part about something else ("hallo", "ich hab zwei Fragen") is classified as its intent
 and dropped; a part below `threshold` is dropped too, so an unclear part costs an answer,
@@ -22,14 +26,19 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RETRIEVAL_INTENTS
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.linear_text_model import LinearTextModel
-from bot.question_segments import QUESTIONS, question_segments
+from bot.question_segments import ASKS_FOR_PERSON, QUESTIONS, question_segments
 from bot.rasa_linear_component import LinearComponent
 from bot.sentence_encoder import shared_encoder
+
+# The intent of asking for a person: a part that asks for one, in a message read as a
+# question ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), still hands over.
+PERSON_INTENT = "request_human"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -49,7 +58,8 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
         return self._keep(self._fit(examples, labels, training_data))
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Adds `questions` to each message that asks about two or more topics."""
+        """Adds `questions` to each message that asks about two or more topics, or about
+        one beside something else, and `asks_for_person` where a part asks for a person."""
         if self._trained is None:
             return messages
         split = [(m, question_segments(m.get(TEXT) or "")) for m in messages]
@@ -60,11 +70,28 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
         rankings = iter(self._trained.rankings(texts, shared_encoder().encode(texts)))
         for message, parts in several:
             topics: list[str] = []
+            person = False
             for ranking in (next(rankings) for _ in parts):
                 label, confidence = ranking[0]
-                if "/" in label and confidence >= self._config["threshold"]:
+                if confidence < self._config["threshold"]:
+                    continue
+                if "/" in label:
                     topics.append(label)
+                person = person or label == PERSON_INTENT
             distinct = list(dict.fromkeys(topics))
-            if len(distinct) > 1:
+            beside_a_topic = _answers_a_topic(message)
+            if person and beside_a_topic:
+                message.set(ASKS_FOR_PERSON, True, add_to_output=True)
+            if len(distinct) > 1 or (distinct and (person or not beside_a_topic)):
                 message.set(QUESTIONS, distinct, add_to_output=True)
         return messages
+
+
+def _answers_a_topic(message: Message) -> bool:
+    """Whether the message's own intent is answered with a topic (faq/…, club/…); one
+    question beside another kind of intent ("a person, please, and what's your email?")
+    is a further question too."""
+    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    return intent in message.get(RESPONSE_SELECTOR_PROPERTY_NAME, {}).get(
+        RESPONSE_SELECTOR_RETRIEVAL_INTENTS, []
+    )

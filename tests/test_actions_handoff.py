@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions import handoff as handoff_actions
 from actions.handoff import ActionRequestHuman, when_phrase
-from actions.topics import ActionClarify
+from actions.topics import ActionAnswerFurtherQuestions, ActionClarify
 from bot.db import conversations as queries
 from bot.db.orm import Handoff
 
@@ -141,3 +141,53 @@ async def test_without_a_gateway_conversation_the_contact_data_is_given() -> Non
     dispatcher = CollectingDispatcher()
     await ActionRequestHuman().run(dispatcher, tracker("de"), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_request_human"]
+
+
+@pytest.mark.usefixtures("conversation")
+async def test_a_question_asked_beside_a_person_is_answered_before_the_handoff() -> None:
+    dispatcher = CollectingDispatcher()
+    track = tracker("de", [user("request_human", "Mensch bitte. Und eure Mail?")])
+    track.latest_message = {
+        "text": "Mensch bitte. Und eure Mail?",
+        "intent": {"name": "request_human"},
+        "questions": ["faq/contact"],
+    }
+    domain = {"responses": {"utter_faq/contact": [{"text": "service@…"}]}}
+
+    await ActionRequestHuman().run(dispatcher, track, domain)
+
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses[0] == "utter_faq/contact"
+    assert responses[1].startswith("utter_handoff_")
+    assert len(responses) == 2
+
+
+@pytest.mark.usefixtures("conversation")
+@pytest.mark.parametrize(
+    ("action", "intent", "answered"),
+    [
+        # The contact answer came from the rule before the action.
+        (ActionAnswerFurtherQuestions(), "faq", ["utter_faq/returns"]),
+        (ActionClarify(), "nlu_fallback", ["utter_faq/contact", "utter_faq/returns"]),
+    ],
+)
+async def test_a_person_asked_for_beside_a_question_follows_its_answer(
+    action: ActionAnswerFurtherQuestions | ActionClarify, intent: str, answered: list[str]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    text = "Wie ist eure Mail? Und ich will mit jemandem sprechen."
+    track = tracker("de", [user(intent, text)])
+    track.latest_message = {
+        "text": text,
+        "intent": {"name": intent},
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/contact"}}},
+        "questions": ["faq/contact", "faq/returns"],
+        "asks_for_person": True,
+    }
+    domain = {"responses": {f"utter_faq/{t}": [{"text": "…"}] for t in ("contact", "returns")}}
+
+    await action.run(dispatcher, track, domain)
+
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses[:-1] == answered
+    assert responses[-1].startswith("utter_handoff_")

@@ -10,11 +10,11 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.topic_answers import further_topics
 from actions.topics import (
     ActionAnswerFurtherQuestions,
     ActionAnswerTopic,
     ActionClarify,
-    further_topics,
     likely_topics,
     previous_message_was_a_miss,
     topic_title_response,

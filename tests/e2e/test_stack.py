@@ -116,6 +116,22 @@ def test_a_club_question_beside_a_service_question_is_answered_with_the_clubs_nu
     assert len(texts) == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Ich möchte mit einem Mitarbeiter sprechen. Und wie ist eure E-Mail-Adresse?", "de"),
+        ("Can I talk to a person? Also, what is your email address?", "en"),
+    ],
+)
+def test_a_question_beside_asking_for_a_person_is_answered_before_the_handoff(
+    stack: RunningStack, text: str, language: str
+) -> None:
+    replies = [r["text"] for r in stack.say(f"e2e-person-and-question-{language}", text)]
+    assert replies[0] == REPLIES.text("utter_faq/contact", language=language)
+    assert replies[1].startswith(HANDOFF_STARTS[language])
+    assert len(replies) == 2
+
+
 def test_an_empty_message_gets_the_clarifying_question(stack: RunningStack) -> None:
     replies = stack.say("e2e-empty", "")
     assert [r["text"] for r in replies] == [REPLIES.text("utter_clarify", language="de")]

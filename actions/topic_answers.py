@@ -1,0 +1,53 @@
+"""Answers on FAQ and Club topics by name: the further questions of a message that asks
+several, a topic chosen with a button. Shared by the topic actions (actions/topics.py) and
+the handoff (actions/handoff.py), which answers a question asked beside "a person, please"
+before it hands over."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.club import utter_club_topic
+from bot.question_segments import ASKS_FOR_PERSON, QUESTIONS
+
+MOST_FURTHER_ANSWERS = 3
+
+
+async def utter_topics(
+    dispatcher: CollectingDispatcher, tracker: Tracker, topics: list[str]
+) -> None:
+    """The answers on several topics, in order, in the conversation's language."""
+    language = tracker.get_slot("language") or "de"
+    for topic in topics:
+        await utter_topic(dispatcher, topic, language)
+
+
+async def utter_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
+    """The answer on an faq/ or club/ topic; Club answers carry the database's numbers."""
+    if topic.startswith("club/"):
+        await utter_club_topic(dispatcher, topic, language)
+    else:
+        dispatcher.utter_message(response=f"utter_{topic}")
+
+
+def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> list[str]:
+    """The topics with an answer that a message asked about besides the one already
+    answered for its intent."""
+    intent = (parse_data.get("intent") or {}).get("name")
+    selected = ((parse_data.get("response_selector") or {}).get(intent) or {}).get("response")
+    answered = (selected or {}).get("intent_response_key")
+    asked = [
+        topic
+        for topic in parse_data.get(QUESTIONS) or []
+        if topic != answered and f"utter_{topic}" in responses
+    ]
+    return asked[:MOST_FURTHER_ANSWERS]
+
+
+def asks_for_person(parse_data: dict[str, Any]) -> bool:
+    """Whether a message read as a question also asked for a person in one of its parts
+    ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.")."""
+    return bool(parse_data.get(ASKS_FOR_PERSON))
