@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.database import session_factory
-from actions.topic_answers import further_topics, utter_topics
+from actions.topic_answers import before_handoff, further_topics, utter_topics
 from bot import handoff, identity
 from bot.clock import now, time_zone
 from bot.db import conversations as queries
@@ -53,9 +53,9 @@ class ActionRequestHuman(Action):  # type: ignore[misc]
             reason = "complaint"
         else:
             reason = "asked_for_person"
-        await utter_topics(
-            dispatcher, tracker, further_topics(tracker.latest_message, domain.get("responses", {}))
-        )
+        responses = domain.get("responses", {})
+        asked = further_topics(tracker.latest_message, responses)
+        await utter_topics(dispatcher, tracker, before_handoff(asked, responses))
         await request_handoff(dispatcher, tracker, reason=reason)
         return [SlotSet("low_rating", False)]
 

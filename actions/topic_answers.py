@@ -14,6 +14,8 @@ from actions.club import utter_club_topic
 from bot.question_segments import ASKS_FOR_PERSON, QUESTIONS
 
 MOST_FURTHER_ANSWERS = 3
+# The payload of the button an answer offers to reach the team with.
+TEAM_PAYLOAD = "/request_human"
 
 
 async def utter_topics(
@@ -51,3 +53,17 @@ def asks_for_person(parse_data: dict[str, Any]) -> bool:
     """Whether a message read as a question also asked for a person in one of its parts
     ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.")."""
     return bool(parse_data.get(ASKS_FOR_PERSON))
+
+
+def before_handoff(topics: list[str], responses: dict[str, Any]) -> list[str]:
+    """The topics worth answering when a person takes over next: not those whose answer
+    offers the way to the team ("Wo ist mein Paket?"), which the handoff already is."""
+    return [
+        topic
+        for topic in topics
+        if not any(
+            button.get("payload") == TEAM_PAYLOAD
+            for variant in responses.get(f"utter_{topic}") or []
+            for button in variant.get("buttons") or []
+        )
+    ]

@@ -9,7 +9,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import request_handoff
-from actions.topic_answers import asks_for_person, further_topics, utter_topic, utter_topics
+from actions.topic_answers import (
+    asks_for_person,
+    before_handoff,
+    further_topics,
+    utter_topic,
+    utter_topics,
+)
 from bot.question_segments import QUESTIONS
 from bot.responses import DomainResponses
 
@@ -48,11 +54,14 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        await utter_topics(
-            dispatcher, tracker, further_topics(tracker.latest_message, domain.get("responses", {}))
-        )
-        if asks_for_person(tracker.latest_message):
+        responses = domain.get("responses", {})
+        asked = further_topics(tracker.latest_message, responses)
+        # In the middle of a form (verification), the form goes on instead of a handoff.
+        if asks_for_person(tracker.latest_message) and not tracker.active_loop_name:
+            await utter_topics(dispatcher, tracker, before_handoff(asked, responses))
             await request_handoff(dispatcher, tracker, reason="asked_for_person")
+        else:
+            await utter_topics(dispatcher, tracker, asked)
         return []
 
 
@@ -68,9 +77,10 @@ class ActionClarify(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        several = further_topics(tracker.latest_message, domain.get("responses", {}))
+        answers = domain.get("responses", {})
+        several = further_topics(tracker.latest_message, answers)
         if asks_for_person(tracker.latest_message):
-            await utter_topics(dispatcher, tracker, several)
+            await utter_topics(dispatcher, tracker, before_handoff(several, answers))
             await request_handoff(dispatcher, tracker, reason="asked_for_person")
             return []
         if len(several) > 1:
@@ -80,7 +90,7 @@ class ActionClarify(Action):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_offer_human")
             await request_handoff(dispatcher, tracker, reason="not_understood")
             return []
-        responses = DomainResponses(domain.get("responses", {}))
+        responses = DomainResponses(answers)
         language = tracker.get_slot("language") or "de"
         buttons = [
             {

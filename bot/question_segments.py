@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 
 # The parse key under which the pipeline lists the topics of a message's several
-# questions (bot/rasa_further_questions.py) and the actions read them (actions/topics.py).
+# questions (bot/rasa_further_questions.py) and the actions read them
+# (actions/topic_answers.py).
 QUESTIONS = "questions"
-# The parse key that says a part of a message read as a question asks for a person.
+# The parse key that says a part of a message read as something else asks for a person.
 ASKS_FOR_PERSON = "asks_for_person"
 _SENTENCE_END = re.compile(r"(?<=[?!;])|(?<=[.:])(?=\s)|\n|(?:^|\s)\d[.)](?=\s)")
 # "und", "and" and their kin, or a "+" between two questions. Not "&", which names

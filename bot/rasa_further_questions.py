@@ -1,4 +1,4 @@
-"""Rasa pipeline step: every FAQ and Club topic a message asks about, when it asks several.
+"""Rasa pipeline step: every FAQ and Club topic a message asks about beside its intent.
 
 "Was kostet der Versand nach Österreich und wie lange habe ich für die Rückgabe Zeit?"
 gets one intent and one topic from the classifiers before this step, so one answer.
@@ -6,11 +6,11 @@ This step cuts the message into its questions (bot/question_segments.py), classi
 with a logistic regression over topics and the other intents (bot/linear_text_model.py),
 and when two or more parts are confident questions on different topics, lists those
 topics in the parse as `questions`, in the customer's order. The action that follows the
-first answer (actions/topics.py) answers the rest. Beside an intent that is no topic (a
-person asked for, a complaint), one confident question is listed too, and the handoff
-answers it before it hands over (actions/handoff.py). A part that asks for a person in a
-message read as a question sets `asks_for_person`, and the answer is followed by the
-handoff (actions/topics.py).
+first answer (actions/topics.py) answers the rest. Beside a person asked for or a
+complaint, one confident question is listed too, and the handoff answers it before it
+hands over (actions/handoff.py). A part that asks for a person sets `asks_for_person`:
+where the message reads as something else (a question, or unclear once the fallback has
+judged it), the answers are followed by the handoff (actions/topics.py).
 
 A part about something else ("hallo", "ich hab zwei Fragen") is classified as its intent
 and dropped; a part below `threshold` is dropped too, so an unclear part costs an answer,
@@ -26,7 +26,6 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RETRIEVAL_INTENTS
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -39,11 +38,14 @@ from bot.sentence_encoder import shared_encoder
 # The intent of asking for a person: a part that asks for one, in a message read as a
 # question ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), still hands over.
 PERSON_INTENT = "request_human"
+# The intents that hand over to a person, whose one question beside is answered first.
+HANDOFF_INTENTS = (PERSON_INTENT, "complaint")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel]):  # type: ignore[misc]
-    """Lists the topics of a message's several questions, for the answers after the first."""
+    """Lists the topics of a message's questions besides its intent, for the answers after
+    the first or before a handoff, and marks a person asked for in a part."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -59,7 +61,7 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Adds `questions` to each message that asks about two or more topics, or about
-        one beside something else, and `asks_for_person` where a part asks for a person."""
+        one beside a handoff, and `asks_for_person` where a part asks for a person."""
         if self._trained is None:
             return messages
         split = [(m, question_segments(m.get(TEXT) or "")) for m in messages]
@@ -79,19 +81,9 @@ class FurtherQuestionsDetector(IntentClassifier, LinearComponent[LinearTextModel
                     topics.append(label)
                 person = person or label == PERSON_INTENT
             distinct = list(dict.fromkeys(topics))
-            beside_a_topic = _answers_a_topic(message)
-            if person and beside_a_topic:
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if person:
                 message.set(ASKS_FOR_PERSON, True, add_to_output=True)
-            if len(distinct) > 1 or (distinct and (person or not beside_a_topic)):
+            if len(distinct) > 1 or (distinct and (person or intent in HANDOFF_INTENTS)):
                 message.set(QUESTIONS, distinct, add_to_output=True)
         return messages
-
-
-def _answers_a_topic(message: Message) -> bool:
-    """Whether the message's own intent is answered with a topic (faq/…, club/…); one
-    question beside another kind of intent ("a person, please, and what's your email?")
-    is a further question too."""
-    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    return intent in message.get(RESPONSE_SELECTOR_PROPERTY_NAME, {}).get(
-        RESPONSE_SELECTOR_RETRIEVAL_INTENTS, []
-    )

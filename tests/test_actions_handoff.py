@@ -191,3 +191,53 @@ async def test_a_person_asked_for_beside_a_question_follows_its_answer(
     responses = [m["response"] for m in dispatcher.messages]
     assert responses[:-1] == answered
     assert responses[-1].startswith("utter_handoff_")
+
+
+@pytest.mark.usefixtures("conversation")
+async def test_in_the_verification_form_a_person_asked_for_beside_a_question_waits() -> None:
+    dispatcher = CollectingDispatcher()
+    text = "Wie ist eure Mail? Und ich will mit jemandem sprechen."
+    track = tracker("de", [user("faq", text)])
+    track.active_loop = {"name": "verification_form"}
+    track.latest_message = {
+        "text": text,
+        "intent": {"name": "faq"},
+        "questions": ["faq/returns"],
+        "asks_for_person": True,
+    }
+    domain = {"responses": {"utter_faq/returns": [{"text": "…"}]}}
+
+    await ActionAnswerFurtherQuestions().run(dispatcher, track, domain)
+
+    # The form asks for the member number next; a handoff now would talk over it.
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/returns"]
+
+
+@pytest.mark.usefixtures("conversation")
+async def test_a_complaint_gets_its_question_answered_but_no_offer_of_the_team(
+    demo_sessions: sessionmaker[Session],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    text = "Das Sofa kam kaputt an! Wo ist mein Paket und wann kommt mein Geld?"
+    track = tracker("de", [user("complaint", text)])
+    track.latest_message = {
+        "text": text,
+        "intent": {"name": "complaint"},
+        "questions": ["faq/order_status", "faq/refund"],
+    }
+    team = {"title": "Mit dem Team sprechen", "payload": "/request_human"}
+    domain = {
+        "responses": {
+            "utter_faq/order_status": [{"text": "…", "buttons": [team]}],
+            "utter_faq/refund": [{"text": "…"}],
+        }
+    }
+
+    await ActionRequestHuman().run(dispatcher, track, domain)
+
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses[0] == "utter_faq/refund"
+    assert responses[1].startswith("utter_handoff_")
+    assert len(responses) == 2
+    with demo_sessions() as session:
+        assert session.scalars(select(Handoff.reason)).one() == "complaint"
