@@ -53,10 +53,7 @@ class ActionRequestHuman(Action):  # type: ignore[misc]
             reason = "complaint"
         else:
             reason = "asked_for_person"
-        responses = domain.get("responses", {})
-        asked = further_topics(tracker.latest_message, responses)
-        await utter_topics(dispatcher, tracker, before_handoff(asked, responses))
-        await request_handoff(dispatcher, tracker, reason=reason)
+        await answer_then_hand_over(dispatcher, tracker, domain, reason=reason)
         return [SlotSet("low_rating", False)]
 
 
@@ -80,6 +77,18 @@ class ActionRequestCallback(Action):  # type: ignore[misc]
         else:
             dispatcher.utter_message(response="utter_callback_ask_number")
         return [SlotSet("low_rating", False)]
+
+
+async def answer_then_hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], *, reason: str
+) -> None:
+    """Answer the questions the latest message asked beside wanting a person, then hand
+    over: a fact should not wait in the queue. An answer that itself offers the team is
+    left out, since the handoff follows anyway."""
+    responses = domain.get("responses", {})
+    asked = further_topics(tracker.latest_message, responses)
+    await utter_topics(dispatcher, tracker, before_handoff(asked, responses))
+    await request_handoff(dispatcher, tracker, reason=reason)
 
 
 async def request_handoff(

@@ -50,8 +50,9 @@ def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> lis
 
 
 def asks_for_person(parse_data: dict[str, Any]) -> bool:
-    """Whether a message read as a question also asked for a person in one of its parts
-    ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.")."""
+    """Whether one part of a message asked for a person ("Wie ist eure E-Mail? Und ich will
+    mit jemandem sprechen."), whatever the whole message reads as: a question, or not
+    understood at all."""
     return bool(parse_data.get(ASKS_FOR_PERSON))
 
 

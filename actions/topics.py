@@ -8,14 +8,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import request_handoff
-from actions.topic_answers import (
-    asks_for_person,
-    before_handoff,
-    further_topics,
-    utter_topic,
-    utter_topics,
-)
+from actions.handoff import answer_then_hand_over, request_handoff
+from actions.topic_answers import asks_for_person, further_topics, utter_topic, utter_topics
 from bot.question_segments import QUESTIONS
 from bot.responses import DomainResponses
 
@@ -54,13 +48,11 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        responses = domain.get("responses", {})
-        asked = further_topics(tracker.latest_message, responses)
         # In the middle of a form (verification), the form goes on instead of a handoff.
         if asks_for_person(tracker.latest_message) and not tracker.active_loop_name:
-            await utter_topics(dispatcher, tracker, before_handoff(asked, responses))
-            await request_handoff(dispatcher, tracker, reason="asked_for_person")
+            await answer_then_hand_over(dispatcher, tracker, domain, reason="asked_for_person")
         else:
+            asked = further_topics(tracker.latest_message, domain.get("responses", {}))
             await utter_topics(dispatcher, tracker, asked)
         return []
 
@@ -77,12 +69,11 @@ class ActionClarify(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if asks_for_person(tracker.latest_message):
+            await answer_then_hand_over(dispatcher, tracker, domain, reason="asked_for_person")
+            return []
         answers = domain.get("responses", {})
         several = further_topics(tracker.latest_message, answers)
-        if asks_for_person(tracker.latest_message):
-            await utter_topics(dispatcher, tracker, before_handoff(several, answers))
-            await request_handoff(dispatcher, tracker, reason="asked_for_person")
-            return []
         if len(several) > 1:
             await utter_topics(dispatcher, tracker, several)
             return []
