@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.club import utter_club_topic
-from bot.question_segments import ASKS_FOR_PERSON, QUESTIONS
+from bot.question_segments import HAND_OVER, QUESTIONS
 
 MOST_FURTHER_ANSWERS = 3
 # The payload of the button an answer offers to reach the team with.
@@ -49,11 +49,13 @@ def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> lis
     return asked[:MOST_FURTHER_ANSWERS]
 
 
-def asks_for_person(parse_data: dict[str, Any]) -> bool:
-    """Whether one part of a message asked for a person ("Wie ist eure E-Mail? Und ich will
-    mit jemandem sprechen."), whatever the whole message reads as: a question, or not
-    understood at all."""
-    return bool(parse_data.get(ASKS_FOR_PERSON))
+def handoff_reason(parse_data: dict[str, Any]) -> str | None:
+    """Why a person should take over after the answers, where one part of a message asked
+    for a person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.") or
+    complained, whatever the whole message reads as: a question, "are you a bot?", or not
+    understood at all. None where no part did."""
+    reason = parse_data.get(HAND_OVER)
+    return str(reason) if reason else None
 
 
 def before_handoff(topics: list[str], responses: dict[str, Any]) -> list[str]:

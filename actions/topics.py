@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import answer_then_hand_over, request_handoff
-from actions.topic_answers import asks_for_person, further_topics, utter_topic, utter_topics
+from actions.topic_answers import further_topics, handoff_reason, utter_topic, utter_topics
 from bot.question_segments import QUESTIONS
 from bot.responses import DomainResponses
 
@@ -40,7 +40,9 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     ("Was kostet der Versand, und wie lange habe ich für die Rückgabe Zeit?"), in the
     customer's order. The NLU pipeline lists them (bot/rasa_further_questions.py); a
     message with one question lists none, and this says nothing. Where a part asked for a
-    person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), the handoff follows."""
+    person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.") or complained, the
+    handoff follows, also after "are you a bot?" ("Bist du ein Bot? Ich will einen
+    Menschen.")."""
 
     def name(self) -> str:
         return "action_answer_further_questions"
@@ -48,9 +50,10 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        reason = handoff_reason(tracker.latest_message)
         # In the middle of a form (verification), the form goes on instead of a handoff.
-        if asks_for_person(tracker.latest_message) and not tracker.active_loop_name:
-            await answer_then_hand_over(dispatcher, tracker, domain, reason="asked_for_person")
+        if reason and not tracker.active_loop_name:
+            await answer_then_hand_over(dispatcher, tracker, domain, reason=reason)
         else:
             asked = further_topics(tracker.latest_message, domain.get("responses", {}))
             await utter_topics(dispatcher, tracker, asked)
@@ -61,7 +64,7 @@ class ActionClarify(Action):  # type: ignore[misc]
     """First miss: offer the two likeliest topics; a second miss in a row: the way to a person.
     A message that mixes questions ("Versandkosten, und wie sammle ich Punkte?") reads as
     unclear to the intent classifier; when its parts were clear, they are answered instead,
-    and where one part asked for a person, the conversation is handed over."""
+    and where one part asked for a person or complained, the conversation is handed over."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -69,8 +72,8 @@ class ActionClarify(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if asks_for_person(tracker.latest_message):
-            await answer_then_hand_over(dispatcher, tracker, domain, reason="asked_for_person")
+        if reason := handoff_reason(tracker.latest_message):
+            await answer_then_hand_over(dispatcher, tracker, domain, reason=reason)
             return []
         answers = domain.get("responses", {})
         several = further_topics(tracker.latest_message, answers)

@@ -19,8 +19,9 @@ import re
 # questions (bot/rasa_further_questions.py) and the actions read them
 # (actions/topic_answers.py).
 QUESTIONS = "questions"
-# The parse key that says a part of a message read as something else asks for a person.
-ASKS_FOR_PERSON = "asks_for_person"
+# The parse key that says a part of a message read as something else asks for a person
+# or complains; its value is the handoff's reason (`asked_for_person`, `complaint`).
+HAND_OVER = "hand_over"
 _SENTENCE_END = re.compile(r"(?<=[?!;])|(?<=[.:])(?=\s)|\n|(?:^|\s)\d[.)](?=\s)")
 # "und", "and" and their kin, or a "+" between two questions. Not "&", which names
 # ("Nordlicht Home & Style", "Miles & More") hold, and not a "+" between numbers ("5 + 1").

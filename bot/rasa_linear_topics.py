@@ -110,14 +110,10 @@ def _selected(
 ) -> dict[str, Any]:
     """One retrieval intent's entry in Rasa's response-selector output."""
     top = ranking[0]
-    utter_action = intent_response_key_to_template_key(top[INTENT_NAME_KEY])
     return {
-        RESPONSE_SELECTOR_PREDICTION_KEY: {
-            RESPONSE_SELECTOR_RESPONSES_KEY: responses.get(utter_action, []),
-            PREDICTED_CONFIDENCE_KEY: top[PREDICTED_CONFIDENCE_KEY],
-            INTENT_RESPONSE_KEY: top[INTENT_NAME_KEY],
-            RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action,
-        },
+        RESPONSE_SELECTOR_PREDICTION_KEY: _prediction(
+            top[INTENT_NAME_KEY], top[PREDICTED_CONFIDENCE_KEY], responses
+        ),
         RESPONSE_SELECTOR_RANKING_KEY: [
             {
                 PREDICTED_CONFIDENCE_KEY: label[PREDICTED_CONFIDENCE_KEY],
@@ -125,4 +121,33 @@ def _selected(
             }
             for label in ranking
         ],
+    }
+
+
+def answering_first(
+    entry: dict[str, Any], topic: str, responses: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """`entry` (one retrieval intent's response-selector output) with `topic` as the
+    answer Rasa's `utter_faq`/`utter_club` give, for a message whose first question is on
+    `topic` (bot/rasa_further_questions.py); the ranking stays the classifier's."""
+    confidence = next(
+        (
+            label[PREDICTED_CONFIDENCE_KEY]
+            for label in entry[RESPONSE_SELECTOR_RANKING_KEY]
+            if label[INTENT_RESPONSE_KEY] == topic
+        ),
+        0.0,
+    )
+    return {**entry, RESPONSE_SELECTOR_PREDICTION_KEY: _prediction(topic, confidence, responses)}
+
+
+def _prediction(
+    topic: str, confidence: float, responses: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    utter_action = intent_response_key_to_template_key(topic)
+    return {
+        RESPONSE_SELECTOR_RESPONSES_KEY: responses.get(utter_action, []),
+        PREDICTED_CONFIDENCE_KEY: confidence,
+        INTENT_RESPONSE_KEY: topic,
+        RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action,
     }

@@ -182,7 +182,7 @@ async def test_a_person_asked_for_beside_a_question_follows_its_answer(
         "intent": {"name": intent},
         "response_selector": {"faq": {"response": {"intent_response_key": "faq/contact"}}},
         "questions": ["faq/contact", "faq/returns"],
-        "asks_for_person": True,
+        "hand_over": "asked_for_person",
     }
     domain = {"responses": {f"utter_faq/{t}": [{"text": "…"}] for t in ("contact", "returns")}}
 
@@ -203,7 +203,7 @@ async def test_in_the_verification_form_a_person_asked_for_beside_a_question_wai
         "text": text,
         "intent": {"name": "faq"},
         "questions": ["faq/returns"],
-        "asks_for_person": True,
+        "hand_over": "asked_for_person",
     }
     domain = {"responses": {"utter_faq/returns": [{"text": "…"}]}}
 
@@ -239,5 +239,33 @@ async def test_a_complaint_gets_its_question_answered_but_no_offer_of_the_team(
     assert responses[0] == "utter_faq/refund"
     assert responses[1].startswith("utter_handoff_")
     assert len(responses) == 2
+    with demo_sessions() as session:
+        assert session.scalars(select(Handoff.reason)).one() == "complaint"
+
+
+@pytest.mark.usefixtures("conversation")
+@pytest.mark.parametrize("intent", ["faq", "bot_challenge"])
+async def test_a_complaint_beside_a_question_is_handed_over_as_a_complaint(
+    intent: str, demo_sessions: sessionmaker[Session]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    text = "Wie kann ich es zurückschicken? Das Regal kam kaputt an, echt ärgerlich."
+    track = tracker("de", [user(intent, text)])
+    track.latest_message = {
+        "text": text,
+        "intent": {"name": intent},
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/returns"}}},
+        "questions": ["faq/returns"],
+        "hand_over": "complaint",
+    }
+    domain = {"responses": {"utter_faq/returns": [{"text": "…"}]}}
+
+    await ActionAnswerFurtherQuestions().run(dispatcher, track, domain)
+
+    responses = [m["response"] for m in dispatcher.messages]
+    # After the FAQ answer its rule gave, only the handoff; after "are you a bot?", the
+    # returns question was not answered yet.
+    assert responses[:-1] == ([] if intent == "faq" else ["utter_faq/returns"])
+    assert responses[-1].startswith("utter_handoff_")
     with demo_sessions() as session:
         assert session.scalars(select(Handoff.reason)).one() == "complaint"

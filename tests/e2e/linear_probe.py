@@ -1,5 +1,7 @@
 """Run in the Rasa environment by test_linear_components.py: train a
-linear component (`intents` or `topics`) on the examples given as JSON ({label: [texts]};
+linear component (`intents` or `topics`), or the pipeline's part that finds several
+questions in a message (`questions`: intents, topics and the several-questions step), on
+the examples given as JSON ({label: [texts]};
 a label like `faq/returns` is a retrieval intent's topic), store and load it as Rasa does,
 train it once more, and print the parse of each message given as a third JSON list by the
 trained, the loaded and the retrained one, with the response Rasa's `utter_<retrieval intent>`
@@ -24,14 +26,16 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.rasa_further_questions import FurtherQuestionsDetector
 from bot.rasa_linear_component import LinearComponent
 from bot.rasa_linear_intents import LinearIntentClassifier
 from bot.rasa_linear_topics import LinearTopicSelector
 from bot.rasa_sentence_encoder import SentenceEncoderFeaturizer
 
-COMPONENTS: dict[str, type[LinearComponent[Any]]] = {
-    "intents": LinearIntentClassifier,
-    "topics": LinearTopicSelector,
+PIPELINES: dict[str, list[type[LinearComponent[Any]]]] = {
+    "intents": [LinearIntentClassifier],
+    "topics": [LinearTopicSelector],
+    "questions": [LinearIntentClassifier, LinearTopicSelector, FurtherQuestionsDetector],
 }
 
 
@@ -55,8 +59,21 @@ def retrieval_actions(parse: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
+def train(
+    pipeline: list[type[LinearComponent[Any]]],
+    storage: LocalModelStorage,
+    training: TrainingData,
+    suffix: str,
+) -> list[LinearComponent[Any]]:
+    """Each component of the pipeline trained and stored, under its name and `suffix`."""
+    components = [c.create({}, storage, Resource(c.__name__ + suffix), None) for c in pipeline]
+    for component in components:
+        component.train(training)
+    return components
+
+
 def main() -> None:
-    component = COMPONENTS[sys.argv[1]]
+    pipeline = PIPELINES[sys.argv[1]]
     examples = json.loads(sys.argv[2])
     encoder = SentenceEncoderFeaturizer(SentenceEncoderFeaturizer.get_default_config(), "encoder")
     training = TrainingData(
@@ -71,17 +88,17 @@ def main() -> None:
     encoder.process_training_data(training)
     with tempfile.TemporaryDirectory() as folder:
         storage = LocalModelStorage(Path(folder))
-        resource = Resource(sys.argv[1])
-        trained = component.create({}, storage, resource, None)
-        trained.train(training)
-        loaded = component.load({}, storage, resource, None)
-        retrained = component.create({}, storage, Resource(f"{sys.argv[1]}-again"), None)
-        retrained.train(training)
+        trained = train(pipeline, storage, training, "")
+        loaded = [c.load({}, storage, Resource(c.__name__), None) for c in pipeline]
+        retrained = train(pipeline, storage, training, "-again")
         parses = {}
         runs = [("trained", trained), ("loaded", loaded), ("retrained", retrained)]
-        for name, classifier in runs:
-            messages = [Message(data={TEXT: text}) for text in json.loads(sys.argv[3])]
-            classifier.process(encoder.process(messages))
+        for name, components in runs:
+            messages = encoder.process(
+                [Message(data={TEXT: text}) for text in json.loads(sys.argv[3])]
+            )
+            for component in components:
+                component.process(messages)
             outputs = [
                 {TEXT: m.get(TEXT), **m.as_dict(only_output_properties=True)} for m in messages
             ]

@@ -141,6 +141,36 @@ def test_each_retrieval_intent_gets_its_topic_in_rasas_format() -> None:
     assert result["retrained"] == result["trained"], "the same data gave another model"
 
 
+def test_several_questions_are_answered_in_the_order_they_were_asked() -> None:
+    """Whichever of its questions the whole message reads as, Rasa's `utter_faq` answers
+    the first one asked, and the parse lists them all in order for the action after it."""
+    require_rasa()
+    shipping, returns = "faq/shipping_costs", "faq/returns"
+    asked = {
+        "Wie kann ich etwas zurückschicken? Und was kostet der Versand?": [returns, shipping],
+        "Was kostet der Versand? Und wie kann ich etwas zurückschicken?": [shipping, returns],
+        "How do I return an item, and how much is shipping?": [returns, shipping],
+        "How much is shipping, and how do I return an item?": [shipping, returns],
+    }
+
+    result = parses("questions", TOPIC_EXAMPLES, list(asked))
+
+    reordered = 0
+    for parse, topics in zip(result["trained"], asked.values(), strict=True):
+        assert parse["intent"]["name"] == "faq", parse["text"]
+        assert parse["questions"] == topics, parse["text"]
+        chosen = parse["response_selector"]["faq"]["response"]
+        assert chosen["intent_response_key"] == topics[0], parse["text"]
+        assert chosen["responses"] == [{"text": f"answer for {topics[0]}"}]
+        assert parse["retrieval_actions"]["faq"] == f"utter_{topics[0]}"
+        ranking = parse["response_selector"]["faq"]["ranking"]
+        assert {"confidence": chosen["confidence"], "intent_response_key": topics[0]} in ranking
+        reordered += ranking[0]["intent_response_key"] != topics[0]
+    assert reordered, "every message read as its first question: the reordering went untested"
+    assert result["loaded"] == result["trained"]
+    assert result["retrained"] == result["trained"], "the same data gave another model"
+
+
 SHIPPING_EXAMPLES = {
     "faq/shipping_germany": [
         "Was kostet der Versand nach Hamburg?",

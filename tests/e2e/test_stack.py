@@ -89,19 +89,29 @@ def test_a_question_about_an_order_says_what_the_bot_knows_and_offers_the_team(
             ["faq/shipping_abroad", "faq/returns"],
         ),
         (
+            "Wie lange hab ich für die Rückgabe? Und was kostet der Versand nach Österreich?",
+            "de",
+            ["faq/returns", "faq/shipping_abroad"],
+        ),
+        (
             "Can I pay with Klarna, and how long does express delivery take?",
             "en",
             ["faq/invoice", "faq/shipping_express"],
         ),
+        (
+            "How long does express delivery take, and can I pay with Klarna?",
+            "en",
+            ["faq/shipping_express", "faq/invoice"],
+        ),
     ],
 )
-def test_a_message_with_several_questions_gets_an_answer_to_each(
+def test_a_message_with_several_questions_gets_an_answer_to_each_in_order(
     stack: RunningStack, text: str, language: str, topics: list[str]
 ) -> None:
-    replies = stack.say(f"e2e-several-{language}", text)
-    assert sorted(r["text"] for r in replies) == sorted(
+    replies = stack.say(f"e2e-several-{language}-{topics[0]}", text)
+    assert [r["text"] for r in replies] == [
         REPLIES.text(f"utter_{topic}", language=language) for topic in topics
-    )
+    ]
 
 
 def test_a_club_question_beside_a_service_question_is_answered_with_the_clubs_numbers(
@@ -128,6 +138,27 @@ def test_a_question_beside_asking_for_a_person_is_answered_before_the_handoff(
 ) -> None:
     replies = [r["text"] for r in stack.say(f"e2e-person-and-question-{language}", text)]
     assert replies[0] == REPLIES.text("utter_faq/contact", language=language)
+    assert replies[1].startswith(HANDOFF_STARTS[language])
+    assert len(replies) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "answer"),
+    [
+        (
+            "Wie kann ich das Regal zurückschicken? Es kam kaputt an, echt ärgerlich.",
+            "de",
+            "utter_faq/returns",
+        ),
+        ("Bist du ein Bot? Ich will lieber mit einem Menschen reden.", "de", "utter_bot_challenge"),
+        ("Are you a bot? I'd rather talk to a human.", "en", "utter_bot_challenge"),
+    ],
+)
+def test_a_complaint_or_a_person_asked_for_after_another_message_still_reaches_a_person(
+    stack: RunningStack, text: str, language: str, answer: str
+) -> None:
+    replies = [r["text"] for r in stack.say(f"e2e-then-person-{language}-{answer}", text)]
+    assert replies[0] == REPLIES.text(answer, language=language)
     assert replies[1].startswith(HANDOFF_STARTS[language])
     assert len(replies) == 2
 
