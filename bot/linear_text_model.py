@@ -54,16 +54,19 @@ class LinearTextModel:
         sentence_weight: float,
         lookups: LookupPhrases,
         lookup_weight: float,
+        word_ngrams: int = 1,
     ) -> LinearTextModel:
         """C is the inverse regularisation strength; sentence_weight scales the encoder's
         vector and lookup_weight the lookup tables' inputs against the unit-length n-gram
-        vectors."""
+        vectors; word_ngrams is the longest run of words counted as one input ("pro Euro",
+        "für Punkte")."""
         vectorizers = [
             TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, preprocessor=_normalised
             ).fit(texts),
             TfidfVectorizer(
                 analyzer="word",
+                ngram_range=(1, word_ngrams),
                 token_pattern=r"(?u)\b\w+\b",
                 sublinear_tf=True,
                 preprocessor=_normalised,

@@ -54,11 +54,12 @@ class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # 
         """C: inverse regularisation strength; sentence_weight and lookup_weight: scale of
         the encoder's vector and of the lookup tables' inputs against the unit-length n-gram
         vectors (all chosen by cross-validation on the training data); ranking_length: how
-        many labels the parse lists."""
+        many labels the parse lists; word_ngrams: the longest run of words that is one input."""
         return {
             "C": 10.0,
             "sentence_weight": 1.0,
             "lookup_weight": 0.5,
+            "word_ngrams": 1,
             "ranking_length": LABEL_RANKING_LENGTH,
         }
 
@@ -124,6 +125,7 @@ class LinearComponent(OwnCodeFingerprint, GraphComponent, Generic[Trained]):  # 
             sentence_weight=self._config["sentence_weight"],
             lookups=LookupPhrases.from_rasa(training_data.lookup_tables),
             lookup_weight=self._config["lookup_weight"],
+            word_ngrams=self._config["word_ngrams"],
         )
 
     def _rankings(
