@@ -51,9 +51,9 @@ def further_topics(parse_data: dict[str, Any], responses: dict[str, Any]) -> lis
 
 def handoff_reason(parse_data: dict[str, Any]) -> str | None:
     """Why a person should take over after the answers, where one part of a message asked
-    for a person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.") or
-    complained, whatever the whole message reads as: a question, "are you a bot?", or not
-    understood at all. None where no part did."""
+    for a person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), whatever
+    the whole message reads as: a question, "are you a bot?", or not understood at all.
+    None where no part did."""
     reason = parse_data.get(HAND_OVER)
     return str(reason) if reason else None
 

@@ -40,9 +40,8 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     ("Was kostet der Versand, und wie lange habe ich für die Rückgabe Zeit?"), in the
     customer's order. The NLU pipeline lists them (bot/rasa_further_questions.py); a
     message with one question lists none, and this says nothing. Where a part asked for a
-    person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen.") or complained, the
-    handoff follows, also after "are you a bot?" ("Bist du ein Bot? Ich will einen
-    Menschen.")."""
+    person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), the handoff
+    follows, also after "are you a bot?" ("Bist du ein Bot? Ich will einen Menschen.")."""
 
     def name(self) -> str:
         return "action_answer_further_questions"
@@ -64,7 +63,7 @@ class ActionClarify(Action):  # type: ignore[misc]
     """First miss: offer the two likeliest topics; a second miss in a row: the way to a person.
     A message that mixes questions ("Versandkosten, und wie sammle ich Punkte?") reads as
     unclear to the intent classifier; when its parts were clear, they are answered instead,
-    and where one part asked for a person or complained, the conversation is handed over."""
+    and where one part asked for a person, the conversation is handed over."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -77,7 +76,8 @@ class ActionClarify(Action):  # type: ignore[misc]
             return []
         answers = domain.get("responses", {})
         several = further_topics(tracker.latest_message, answers)
-        if len(several) > 1:
+        # One question listed beside "are you a bot?" or a person, or several: each was clear.
+        if several:
             await utter_topics(dispatcher, tracker, several)
             return []
         if previous_message_was_a_miss(tracker.events):
@@ -121,10 +121,10 @@ def likely_topics(parse_data: dict[str, Any]) -> list[str]:
 
 def previous_message_was_a_miss(events: list[dict[str, Any]]) -> bool:
     """Whether the customer's message before the current one was not understood either
-    (one whose several questions were answered was understood)."""
+    (one whose listed questions were answered was understood)."""
     user_turns = [e for e in events if e.get("event") == "user"]
     if len(user_turns) < 2:
         return False
     parse_data = user_turns[-2].get("parse_data") or {}
     intent = parse_data.get("intent") or {}
-    return intent.get("name") == FALLBACK_INTENT and len(parse_data.get(QUESTIONS) or []) < 2
+    return intent.get("name") == FALLBACK_INTENT and not parse_data.get(QUESTIONS)

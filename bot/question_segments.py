@@ -4,7 +4,7 @@
 Customers often ask two or three things at once. The pipeline classifies the whole
 message, which answers one of them; bot/rasa_further_questions.py classifies each part
 this module cuts out, so the others are answered too. A cut too many rarely costs there (a
-part that is no confident question of its own is dropped; 5 of 1,980 held-out messages,
+part that is no confident question of its own is dropped; 6 of 2,013 held-out messages,
 each one question, got a second answer), a missed cut costs an answer, so this cuts at
 every sentence end, before "1)", "2)" and at the words (or a "+") that join two questions.
 
@@ -19,8 +19,8 @@ import re
 # questions (bot/rasa_further_questions.py) and the actions read them
 # (actions/topic_answers.py).
 QUESTIONS = "questions"
-# The parse key that says a part of a message read as something else asks for a person
-# or complains; its value is the handoff's reason (`asked_for_person`, `complaint`).
+# The parse key that says a part of a message read as something else asks for a person;
+# its value is the handoff's reason (`asked_for_person`).
 HAND_OVER = "hand_over"
 _SENTENCE_END = re.compile(r"(?<=[?!;])|(?<=[.:])(?=\s)|\n|(?:^|\s)\d[.)](?=\s)")
 # "und", "and" and their kin, or a "+" between two questions. Not "&", which names

@@ -125,19 +125,15 @@ def _selected(
 
 
 def answering_first(
-    entry: dict[str, Any], topic: str, responses: dict[str, list[dict[str, Any]]]
+    entry: dict[str, Any],
+    topic: str,
+    confidence: float,
+    responses: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """`entry` (one retrieval intent's response-selector output) with `topic` as the
-    answer Rasa's `utter_faq`/`utter_club` give, for a message whose first question is on
-    `topic` (bot/rasa_further_questions.py); the ranking stays the classifier's."""
-    confidence = next(
-        (
-            label[PREDICTED_CONFIDENCE_KEY]
-            for label in entry[RESPONSE_SELECTOR_RANKING_KEY]
-            if label[INTENT_RESPONSE_KEY] == topic
-        ),
-        0.0,
-    )
+    """`entry` (one retrieval intent's response-selector output) with `topic`, ranked at
+    `confidence`, as the answer Rasa's `utter_faq`/`utter_club` give, for a message whose
+    first question is on `topic` (bot/rasa_further_questions.py); the ranking stays the
+    classifier's."""
     return {**entry, RESPONSE_SELECTOR_PREDICTION_KEY: _prediction(topic, confidence, responses)}
 
 

@@ -244,28 +244,25 @@ async def test_a_complaint_gets_its_question_answered_but_no_offer_of_the_team(
 
 
 @pytest.mark.usefixtures("conversation")
-@pytest.mark.parametrize("intent", ["faq", "bot_challenge"])
-async def test_a_complaint_beside_a_question_is_handed_over_as_a_complaint(
-    intent: str, demo_sessions: sessionmaker[Session]
+async def test_after_are_you_a_bot_a_question_and_a_person_asked_for_are_both_served(
+    demo_sessions: sessionmaker[Session],
 ) -> None:
     dispatcher = CollectingDispatcher()
-    text = "Wie kann ich es zurückschicken? Das Regal kam kaputt an, echt ärgerlich."
-    track = tracker("de", [user(intent, text)])
+    text = "Bist du ein Bot? Wie kann ich was zurückschicken? Ich will einen Menschen."
+    track = tracker("de", [user("bot_challenge", text)])
     track.latest_message = {
         "text": text,
-        "intent": {"name": intent},
-        "response_selector": {"faq": {"response": {"intent_response_key": "faq/returns"}}},
+        "intent": {"name": "bot_challenge"},
         "questions": ["faq/returns"],
-        "hand_over": "complaint",
+        "hand_over": "asked_for_person",
     }
     domain = {"responses": {"utter_faq/returns": [{"text": "…"}]}}
 
     await ActionAnswerFurtherQuestions().run(dispatcher, track, domain)
 
     responses = [m["response"] for m in dispatcher.messages]
-    # After the FAQ answer its rule gave, only the handoff; after "are you a bot?", the
-    # returns question was not answered yet.
-    assert responses[:-1] == ([] if intent == "faq" else ["utter_faq/returns"])
-    assert responses[-1].startswith("utter_handoff_")
+    assert responses[0] == "utter_faq/returns"
+    assert responses[1].startswith("utter_handoff_")
+    assert len(responses) == 2
     with demo_sessions() as session:
-        assert session.scalars(select(Handoff.reason)).one() == "complaint"
+        assert session.scalars(select(Handoff.reason)).one() == "asked_for_person"

@@ -203,6 +203,17 @@ async def test_an_unclear_message_whose_questions_were_clear_gets_the_answers() 
     ]
 
 
+async def test_an_unclear_message_with_one_clear_question_beside_a_bot_question_gets_it() -> None:
+    """ "Bist du ein Bot? Und was kostet der Versand?" can read as unclear, the two intents
+    being close; the pipeline listed its one clear question."""
+    dispatcher = CollectingDispatcher()
+    beside_bot = {**UNCLEAR, "questions": ["faq/shipping_germany"]}
+
+    await ActionClarify().run(dispatcher, tracker([user("", beside_bot)]), DOMAIN)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/shipping_germany"]
+
+
 def test_a_message_whose_questions_were_answered_is_no_miss() -> None:
     assert not previous_message_was_a_miss([user("", MIXED), user("nlu_fallback")])
     assert previous_message_was_a_miss([user("", UNCLEAR), user("nlu_fallback")])
