@@ -39,6 +39,14 @@ def user(intent: str, text: str = "…") -> dict[str, Any]:
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
 
 
+def asked(intent: str, text: str, **parse: Any) -> Tracker:
+    """A German conversation whose latest message, `text`, read as `intent`, with the rest
+    of its parse (`questions`, `hand_over`, ...)."""
+    track = tracker("de", [user(intent, text)])
+    track.latest_message = {"text": text, "intent": {"name": intent}, **parse}
+    return track
+
+
 @pytest.fixture
 def conversation(action_database: None, demo_sessions: sessionmaker[Session]) -> None:
     with demo_sessions.begin() as session:
@@ -146,12 +154,7 @@ async def test_without_a_gateway_conversation_the_contact_data_is_given() -> Non
 @pytest.mark.usefixtures("conversation")
 async def test_a_question_asked_beside_a_person_is_answered_before_the_handoff() -> None:
     dispatcher = CollectingDispatcher()
-    track = tracker("de", [user("request_human", "Mensch bitte. Und eure Mail?")])
-    track.latest_message = {
-        "text": "Mensch bitte. Und eure Mail?",
-        "intent": {"name": "request_human"},
-        "questions": ["faq/contact"],
-    }
+    track = asked("request_human", "Mensch bitte. Und eure Mail?", questions=["faq/contact"])
     domain = {"responses": {"utter_faq/contact": [{"text": "service@…"}]}}
 
     await ActionRequestHuman().run(dispatcher, track, domain)
@@ -176,14 +179,13 @@ async def test_a_person_asked_for_beside_a_question_follows_its_answer(
 ) -> None:
     dispatcher = CollectingDispatcher()
     text = "Wie ist eure Mail? Und ich will mit jemandem sprechen."
-    track = tracker("de", [user(intent, text)])
-    track.latest_message = {
-        "text": text,
-        "intent": {"name": intent},
-        "response_selector": {"faq": {"response": {"intent_response_key": "faq/contact"}}},
-        "questions": ["faq/contact", "faq/returns"],
-        "hand_over": "asked_for_person",
-    }
+    track = asked(
+        intent,
+        text,
+        response_selector={"faq": {"response": {"intent_response_key": "faq/contact"}}},
+        questions=["faq/contact", "faq/returns"],
+        hand_over="asked_for_person",
+    )
     domain = {"responses": {f"utter_faq/{t}": [{"text": "…"}] for t in ("contact", "returns")}}
 
     await action.run(dispatcher, track, domain)
@@ -197,14 +199,8 @@ async def test_a_person_asked_for_beside_a_question_follows_its_answer(
 async def test_in_the_verification_form_a_person_asked_for_beside_a_question_waits() -> None:
     dispatcher = CollectingDispatcher()
     text = "Wie ist eure Mail? Und ich will mit jemandem sprechen."
-    track = tracker("de", [user("faq", text)])
+    track = asked("faq", text, questions=["faq/returns"], hand_over="asked_for_person")
     track.active_loop = {"name": "verification_form"}
-    track.latest_message = {
-        "text": text,
-        "intent": {"name": "faq"},
-        "questions": ["faq/returns"],
-        "hand_over": "asked_for_person",
-    }
     domain = {"responses": {"utter_faq/returns": [{"text": "…"}]}}
 
     await ActionAnswerFurtherQuestions().run(dispatcher, track, domain)
@@ -219,12 +215,7 @@ async def test_a_complaint_gets_its_question_answered_but_no_offer_of_the_team(
 ) -> None:
     dispatcher = CollectingDispatcher()
     text = "Das Sofa kam kaputt an! Wo ist mein Paket und wann kommt mein Geld?"
-    track = tracker("de", [user("complaint", text)])
-    track.latest_message = {
-        "text": text,
-        "intent": {"name": "complaint"},
-        "questions": ["faq/order_status", "faq/refund"],
-    }
+    track = asked("complaint", text, questions=["faq/order_status", "faq/refund"])
     team = {"title": "Mit dem Team sprechen", "payload": "/request_human"}
     domain = {
         "responses": {
@@ -249,13 +240,7 @@ async def test_after_are_you_a_bot_a_question_and_a_person_asked_for_are_both_se
 ) -> None:
     dispatcher = CollectingDispatcher()
     text = "Bist du ein Bot? Wie kann ich was zurückschicken? Ich will einen Menschen."
-    track = tracker("de", [user("bot_challenge", text)])
-    track.latest_message = {
-        "text": text,
-        "intent": {"name": "bot_challenge"},
-        "questions": ["faq/returns"],
-        "hand_over": "asked_for_person",
-    }
+    track = asked("bot_challenge", text, questions=["faq/returns"], hand_over="asked_for_person")
     domain = {"responses": {"utter_faq/returns": [{"text": "…"}]}}
 
     await ActionAnswerFurtherQuestions().run(dispatcher, track, domain)
