@@ -18,10 +18,17 @@ from bot.loyalty import Programme, ProgrammeNotConfiguredError, load_programme
 logger = logging.getLogger(__name__)
 
 CLUB_OVERVIEW = "club/overview"
+REWARDS_TOPIC = "club/rewards"
 
 
 class ActionClubAnswer(Action):  # type: ignore[misc]
-    """Utters the club response the response selector chose, filled from the database."""
+    """Utters the club response the response selector chose, filled from the database.
+
+    The rewards answer ends with a button to redeem right here: a customer reading what
+    points buy often wants one, and one who asked to redeem in words the classifier took
+    for the rules ("Kann ich meine Punkte hier einlösen?") gets there in one tap. Not
+    while the verification asks for details: the form is waiting for them.
+    """
 
     def name(self) -> str:
         return "action_club_answer"
@@ -31,20 +38,24 @@ class ActionClubAnswer(Action):  # type: ignore[misc]
     ) -> list[dict[str, Any]]:
         selected = (tracker.latest_message.get("response_selector") or {}).get("club") or {}
         topic = (selected.get("response") or {}).get("intent_response_key") or CLUB_OVERVIEW
-        await utter_club_topic(dispatcher, topic, tracker.get_slot("language") or "de")
+        answered = await utter_club_topic(dispatcher, topic, tracker.get_slot("language") or "de")
         await utter_personal_bonus(dispatcher, tracker, topic)
+        if answered and topic == REWARDS_TOPIC and not tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_offer_redeem")
         return []
 
 
-async def utter_club_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
-    """Utter `utter_<topic>` with the programme's numbers, or an apology if they are unreadable."""
+async def utter_club_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> bool:
+    """Utter `utter_<topic>` with the programme's numbers, or an apology if they are
+    unreadable; False then, so that nothing built on the programme is offered."""
     try:
         programme = await asyncio.to_thread(_read_programme)
     except (SQLAlchemyError, ProgrammeNotConfiguredError):
         logger.exception("Could not read the loyalty programme from the database")
         dispatcher.utter_message(response="utter_club_unavailable")
-        return
+        return False
     dispatcher.utter_message(response=f"utter_{topic}", **programme_variables(programme, language))
+    return True
 
 
 def _read_programme() -> Programme:

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.account import answer_account_question
-from actions.club import utter_club_topic
+from actions.club import REWARDS_TOPIC, utter_club_topic
 from actions.database import session_factory
 from actions.redemption import offer_rewards
 from bot import identity
@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ["member_number", "birth_date"]
 REDEEM_INTENT = "redeem_reward"
-REWARDS_TOPIC = "club/rewards"
 CONTACT_SHARED = "/contact_shared"
 
 
@@ -38,7 +37,8 @@ class ActionRememberRequest(Action):  # type: ignore[misc]
     """Notes the personal question asked before verification, to answer it right after.
 
     Someone who wants to redeem first hears what the rewards are: that part is not
-    personal, and it may be all they wanted to know.
+    personal, and it may be all they wanted to know. Not so after the button under the
+    rewards answer (a payload, "/redeem_reward"): they have just read them.
     """
 
     def name(self) -> str:
@@ -48,7 +48,8 @@ class ActionRememberRequest(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == REDEEM_INTENT:
+        pressed = (tracker.latest_message.get("text") or "").startswith("/")
+        if intent == REDEEM_INTENT and not pressed:
             await utter_club_topic(dispatcher, REWARDS_TOPIC, tracker.get_slot("language") or "de")
         return [SlotSet("pending_request", intent), *(SlotSet(s, None) for s in FORM_SLOTS)]
 

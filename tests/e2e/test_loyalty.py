@@ -80,3 +80,21 @@ def test_john_redeems_a_voucher_in_english(stack: RunningStack) -> None:
         "WHERE c.member_number = 'NL-100876'"
     )
     assert rows == [(1,)]
+
+
+def test_the_rewards_answer_leads_to_redeeming_in_one_tap(stack: RunningStack) -> None:
+    chat = "e2e-rewards-button"
+    rules, offer = stack.say(chat, "Welche Gutscheine gibt es für Punkte?")
+    assert "500 → 5 €" in str(rules["text"])
+    assert offer["text"] == REPLIES.text("utter_offer_redeem", language="de")
+    [button] = offer["buttons"]
+
+    # The rewards were just read: the button goes straight to the verification.
+    assert texts(stack.say(chat, button["payload"])) == [
+        REPLIES.text("utter_ask_member_number", language="de")
+    ]
+    answer = stack.say(chat, "NL-100234, 12.04.1988")
+    assert answer[1]["text"] == "Du hast 1.250 Punkte. Welchen Gutschein möchtest du?"
+    assert [b["payload"] for b in answer[1]["buttons"]] == [
+        f'/choose_reward{{"reward_points": {p}}}' for p in (500, 1000)
+    ]
