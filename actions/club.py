@@ -22,13 +22,7 @@ REWARDS_TOPIC = "club/rewards"
 
 
 class ActionClubAnswer(Action):  # type: ignore[misc]
-    """Utters the club response the response selector chose, filled from the database.
-
-    The rewards answer ends with a button to redeem right here: a customer reading what
-    points buy often wants one, and one who asked to redeem in words the classifier took
-    for the rules ("Kann ich meine Punkte hier einlösen?") gets there in one tap. Not
-    while the verification asks for details: the form is waiting for them.
-    """
+    """Utters the club response the response selector chose, filled from the database."""
 
     def name(self) -> str:
         return "action_club_answer"
@@ -38,24 +32,20 @@ class ActionClubAnswer(Action):  # type: ignore[misc]
     ) -> list[dict[str, Any]]:
         selected = (tracker.latest_message.get("response_selector") or {}).get("club") or {}
         topic = (selected.get("response") or {}).get("intent_response_key") or CLUB_OVERVIEW
-        answered = await utter_club_topic(dispatcher, topic, tracker.get_slot("language") or "de")
+        await utter_club_topic(dispatcher, topic, tracker.get_slot("language") or "de")
         await utter_personal_bonus(dispatcher, tracker, topic)
-        if answered and topic == REWARDS_TOPIC and not tracker.active_loop_name:
-            dispatcher.utter_message(response="utter_offer_redeem")
         return []
 
 
-async def utter_club_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> bool:
-    """Utter `utter_<topic>` with the programme's numbers, or an apology if they are
-    unreadable; False then, so that nothing built on the programme is offered."""
+async def utter_club_topic(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
+    """Utter `utter_<topic>` with the programme's numbers, or an apology if they are unreadable."""
     try:
         programme = await asyncio.to_thread(_read_programme)
     except (SQLAlchemyError, ProgrammeNotConfiguredError):
         logger.exception("Could not read the loyalty programme from the database")
         dispatcher.utter_message(response="utter_club_unavailable")
-        return False
+        return
     dispatcher.utter_message(response=f"utter_{topic}", **programme_variables(programme, language))
-    return True
 
 
 def _read_programme() -> Programme:

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import answer_then_hand_over, request_handoff
+from actions.rewards_offer import offer_redeem_after_rewards
 from actions.topic_answers import further_topics, handoff_reason, utter_topic, utter_topics
 from bot.question_segments import QUESTIONS
 from bot.responses import DomainResponses
@@ -32,6 +33,7 @@ class ActionAnswerTopic(Action):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_help")
         else:
             await utter_topic(dispatcher, topic, tracker.get_slot("language") or "de")
+            offer_redeem_after_rewards(dispatcher, tracker)
         return []
 
 
@@ -41,7 +43,8 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
     customer's order. The NLU pipeline lists them (bot/rasa_further_questions.py); a
     message with one question lists none, and this says nothing. Where a part asked for a
     person ("Wie ist eure E-Mail? Und ich will mit jemandem sprechen."), the handoff
-    follows, also after "are you a bot?" ("Bist du ein Bot? Ich will einen Menschen.")."""
+    follows, also after "are you a bot?" ("Bist du ein Bot? Ich will einen Menschen.").
+    Otherwise, where the reply showed the rewards, it ends with the button to redeem."""
 
     def name(self) -> str:
         return "action_answer_further_questions"
@@ -56,6 +59,7 @@ class ActionAnswerFurtherQuestions(Action):  # type: ignore[misc]
         else:
             asked = further_topics(tracker.latest_message, domain.get("responses", {}))
             await utter_topics(dispatcher, tracker, asked)
+            offer_redeem_after_rewards(dispatcher, tracker)
         return []
 
 
@@ -79,6 +83,7 @@ class ActionClarify(Action):  # type: ignore[misc]
         # One question listed beside "are you a bot?" or a person, or several: each was clear.
         if several:
             await utter_topics(dispatcher, tracker, several)
+            offer_redeem_after_rewards(dispatcher, tracker)
             return []
         if previous_message_was_a_miss(tracker.events):
             dispatcher.utter_message(response="utter_offer_human")

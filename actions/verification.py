@@ -21,6 +21,7 @@ from actions.account import answer_account_question
 from actions.club import REWARDS_TOPIC, utter_club_topic
 from actions.database import session_factory
 from actions.redemption import offer_rewards
+from actions.rewards_offer import rewards_just_shown
 from bot import identity
 from bot.birth_dates import parse_birth_date
 from bot.clock import business_today, time_zone
@@ -37,8 +38,10 @@ class ActionRememberRequest(Action):  # type: ignore[misc]
     """Notes the personal question asked before verification, to answer it right after.
 
     Someone who wants to redeem first hears what the rewards are: that part is not
-    personal, and it may be all they wanted to know. Not so after the button under the
-    rewards answer (a payload, "/redeem_reward"): they have just read them.
+    personal, and it may be all they wanted to know; not when the bot's last reply showed
+    them (the button under the rewards answer). Asked while the verification is already
+    under way (a second tap on that button), the question is noted and the verification
+    keeps the details it has.
     """
 
     def name(self) -> str:
@@ -48,8 +51,9 @@ class ActionRememberRequest(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        pressed = (tracker.latest_message.get("text") or "").startswith("/")
-        if intent == REDEEM_INTENT and not pressed:
+        if tracker.active_loop_name:
+            return [SlotSet("pending_request", intent)]
+        if intent == REDEEM_INTENT and not rewards_just_shown(tracker):
             await utter_club_topic(dispatcher, REWARDS_TOPIC, tracker.get_slot("language") or "de")
         return [SlotSet("pending_request", intent), *(SlotSet(s, None) for s in FORM_SLOTS)]
 

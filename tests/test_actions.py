@@ -25,7 +25,6 @@ def tracker(
     language: str | None = "de",
     metadata: dict[str, Any] | None = None,
     club_topic: str | None = None,
-    active_loop: str | None = None,
 ) -> Tracker:
     selector = {"club": {"response": {"intent_response_key": club_topic}}} if club_topic else {}
     return Tracker(
@@ -40,7 +39,7 @@ def tracker(
         events=[],
         paused=False,
         followup_action=None,
-        active_loop={"name": active_loop} if active_loop else {},
+        active_loop={},
         latest_action_name="action_listen",
     )
 
@@ -95,33 +94,10 @@ async def test_club_topic_chosen_by_the_response_selector_is_uttered(topic: str)
 
     await ActionClubAnswer().run(dispatcher, tracker(club_topic=topic), DOMAIN)
 
-    message = dispatcher.messages[0]
+    [message] = dispatcher.messages
     assert message["response"] == f"utter_{topic}"
     expected = {"tier_silver_name": "Silber", "tier_gold_min": "1.500", "tier_gold_birthday": "250"}
     assert expected.items() <= message.items()
-
-
-@pytest.mark.usefixtures("action_database", "demo_sessions")
-@pytest.mark.parametrize(
-    ("topic", "active_loop", "offered"),
-    [
-        ("club/rewards", None, True),
-        ("club/earn_points", None, False),
-        ("club/tiers", None, False),
-        ("club/rewards", "verification_form", False),
-    ],
-)
-async def test_the_rewards_answer_offers_to_redeem_outside_the_verification(
-    topic: str, active_loop: str | None, offered: bool
-) -> None:
-    dispatcher = CollectingDispatcher()
-
-    await ActionClubAnswer().run(
-        dispatcher, tracker(club_topic=topic, active_loop=active_loop), DOMAIN
-    )
-
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses == [f"utter_{topic}", *(["utter_offer_redeem"] if offered else [])]
 
 
 async def test_club_answer_apologises_when_the_database_is_unusable(
@@ -131,9 +107,7 @@ async def test_club_answer_apologises_when_the_database_is_unusable(
     database.session_factory.cache_clear()
     dispatcher = CollectingDispatcher()
     try:
-        events = await ActionClubAnswer().run(
-            dispatcher, tracker(club_topic="club/rewards"), DOMAIN
-        )
+        events = await ActionClubAnswer().run(dispatcher, tracker(), DOMAIN)
     finally:
         database.session_factory().kw["bind"].dispose()
         database.session_factory.cache_clear()

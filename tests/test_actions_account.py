@@ -161,15 +161,6 @@ async def test_wanting_to_redeem_first_hears_the_rewards() -> None:
     assert SlotSet("pending_request", "redeem_reward") in remembered
 
 
-async def test_the_redeem_button_under_the_rewards_goes_straight_to_verification() -> None:
-    messages, remembered = await run(
-        ActionRememberRequest(),
-        tracker("rest:new", intent="redeem_reward", text="/redeem_reward", customer_verified=False),
-    )
-    assert messages == []
-    assert SlotSet("pending_request", "redeem_reward") in remembered
-
-
 async def test_the_question_is_remembered_and_answered_after_verification() -> None:
     _, remembered = await run(
         ActionRememberRequest(), tracker("rest:new", intent="account_tier", customer_verified=False)

@@ -89,10 +89,12 @@ def test_the_rewards_answer_leads_to_redeeming_in_one_tap(stack: RunningStack) -
     assert offer["text"] == REPLIES.text("utter_offer_redeem", language="de")
     [button] = offer["buttons"]
 
-    # The rewards were just read: the button goes straight to the verification.
-    assert texts(stack.say(chat, button["payload"])) == [
-        REPLIES.text("utter_ask_member_number", language="de")
-    ]
+    # The rewards were just read: the button goes straight to the verification, and a
+    # second tap leaves it where it is.
+    for _ in range(2):
+        assert texts(stack.say(chat, button["payload"])) == [
+            REPLIES.text("utter_ask_member_number", language="de")
+        ]
     answer = stack.say(chat, "NL-100234, 12.04.1988")
     assert answer[1]["text"] == "Du hast 1.250 Punkte. Welchen Gutschein möchtest du?"
     assert [b["payload"] for b in answer[1]["buttons"]] == [
