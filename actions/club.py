@@ -18,7 +18,6 @@ from bot.loyalty import Programme, ProgrammeNotConfiguredError, load_programme
 logger = logging.getLogger(__name__)
 
 CLUB_OVERVIEW = "club/overview"
-REWARDS_TOPIC = "club/rewards"
 
 
 class ActionClubAnswer(Action):  # type: ignore[misc]

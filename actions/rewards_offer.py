@@ -8,7 +8,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-REWARDS_ANSWER = "utter_club/rewards"
+REWARDS_TOPIC = "club/rewards"
+REWARDS_ANSWER = f"utter_{REWARDS_TOPIC}"
 REDEEM_OFFER = "utter_offer_redeem"
 
 

@@ -18,10 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.account import answer_account_question
-from actions.club import REWARDS_TOPIC, utter_club_topic
+from actions.club import utter_club_topic
 from actions.database import session_factory
 from actions.redemption import offer_rewards
-from actions.rewards_offer import rewards_just_shown
+from actions.rewards_offer import REWARDS_TOPIC, rewards_just_shown
 from bot import identity
 from bot.birth_dates import parse_birth_date
 from bot.clock import business_today, time_zone

@@ -47,6 +47,13 @@ def asked(intent: str, text: str, **parse: Any) -> Tracker:
     return track
 
 
+def answers_before_handoff(dispatcher: CollectingDispatcher) -> list[str]:
+    """The responses sent before the handoff's message, which must be the last one."""
+    *answers, handoff = [str(m["response"]) for m in dispatcher.messages]
+    assert handoff.startswith("utter_handoff_")
+    return answers
+
+
 @pytest.fixture
 def conversation(action_database: None, demo_sessions: sessionmaker[Session]) -> None:
     with demo_sessions.begin() as session:
@@ -159,10 +166,7 @@ async def test_a_question_asked_beside_a_person_is_answered_before_the_handoff()
 
     await ActionRequestHuman().run(dispatcher, track, domain)
 
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses[0] == "utter_faq/contact"
-    assert responses[1].startswith("utter_handoff_")
-    assert len(responses) == 2
+    assert answers_before_handoff(dispatcher) == ["utter_faq/contact"]
 
 
 @pytest.mark.usefixtures("conversation")
@@ -190,9 +194,7 @@ async def test_a_person_asked_for_beside_a_question_follows_its_answer(
 
     await action.run(dispatcher, track, domain)
 
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses[:-1] == answered
-    assert responses[-1].startswith("utter_handoff_")
+    assert answers_before_handoff(dispatcher) == answered
 
 
 @pytest.mark.usefixtures("conversation")
@@ -226,10 +228,7 @@ async def test_a_complaint_gets_its_question_answered_but_no_offer_of_the_team(
 
     await ActionRequestHuman().run(dispatcher, track, domain)
 
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses[0] == "utter_faq/refund"
-    assert responses[1].startswith("utter_handoff_")
-    assert len(responses) == 2
+    assert answers_before_handoff(dispatcher) == ["utter_faq/refund"]
     with demo_sessions() as session:
         assert session.scalars(select(Handoff.reason)).one() == "complaint"
 
@@ -245,9 +244,6 @@ async def test_after_are_you_a_bot_a_question_and_a_person_asked_for_are_both_se
 
     await ActionAnswerFurtherQuestions().run(dispatcher, track, domain)
 
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses[0] == "utter_faq/returns"
-    assert responses[1].startswith("utter_handoff_")
-    assert len(responses) == 2
+    assert answers_before_handoff(dispatcher) == ["utter_faq/returns"]
     with demo_sessions() as session:
         assert session.scalars(select(Handoff.reason)).one() == "asked_for_person"
